@@ -1,0 +1,65 @@
+/**
+ * Every setting Dyad reads, declared once: its environment variable, type, default and meaning.
+ * `loadConfig` validates against this table and the README's settings table is generated from it
+ * (`npm run config:doc`), so code and documentation cannot drift.
+ */
+export type SettingType = 'string' | 'integer' | 'boolean' | 'url' | 'list'
+
+export interface Setting {
+  env: string
+  type: SettingType
+  default?: string
+  /** Allowed values (for adapter switches). */
+  enum?: readonly string[]
+  /** Never printed: values are redacted in logs and errors. */
+  secret?: boolean
+  description: string
+}
+
+export const SETTINGS = [
+  { env: 'DYAD_CONFIG_FILE', type: 'string', description: 'Optional JSON file of settings (same names as the variables); environment variables win over it.' },
+  { env: 'DYAD_DC', type: 'string', default: 'dc1', description: 'Name of this datacenter; recorded in audit entries, logs and metrics.' },
+  { env: 'DYAD_HOST', type: 'string', default: '127.0.0.1', description: 'Address to listen on.' },
+  { env: 'DYAD_PORT', type: 'integer', default: '8080', description: 'Port to listen on (0 picks a free port).' },
+  { env: 'DYAD_DATA_DIR', type: 'string', default: './data', description: 'Directory for embedded state: PGlite database, local secrets file and key.' },
+  { env: 'DYAD_LOG_LEVEL', type: 'string', default: 'info', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'Log level (pino).' },
+  { env: 'DYAD_BODY_LIMIT', type: 'integer', default: '1048576', description: 'Largest accepted request body, in bytes.' },
+  { env: 'DYAD_SHUTDOWN_GRACE_MS', type: 'integer', default: '10000', description: 'How long a shutdown waits for in-flight requests before closing stores.' },
+
+  { env: 'DYAD_SQL', type: 'string', default: 'embedded', enum: ['embedded', 'postgres'], description: 'Relational store: embedded PGlite under the data directory, or Postgres 15 + pgvector.' },
+  { env: 'DYAD_POSTGRES_URL', type: 'url', secret: true, description: 'Postgres connection string (required when any store is postgres and DYAD_SQL=postgres).' },
+  { env: 'DYAD_POSTGRES_POOL_SIZE', type: 'integer', default: '10', description: 'Connections in the Postgres pool.' },
+
+  { env: 'DYAD_KV', type: 'string', default: 'embedded', enum: ['embedded', 'etcd'], description: 'Key-value store for cms and policy: embedded (on the SQL store) or etcd.' },
+  { env: 'DYAD_ETCD_ENDPOINTS', type: 'list', description: 'Comma-separated etcd client URLs (required when DYAD_KV=etcd).' },
+  { env: 'DYAD_ETCD_NAMESPACE', type: 'string', default: 'dyad/', description: 'Key prefix for everything Dyad stores in etcd.' },
+
+  { env: 'DYAD_PLATFORM_STORE', type: 'string', default: 'postgres', enum: ['postgres', 'mongodb'], description: 'Where projects, members, API keys and audit live: the SQL store or MongoDB.' },
+  { env: 'DYAD_MONGODB_URI', type: 'url', secret: true, description: 'MongoDB connection string (required when DYAD_PLATFORM_STORE=mongodb).' },
+  { env: 'DYAD_MONGODB_DATABASE', type: 'string', default: 'dyad', description: 'MongoDB database name.' },
+
+  { env: 'DYAD_APPDATA_STORE', type: 'string', default: 'postgres', enum: ['postgres', 'cosmos'], description: 'Where RAG app data and decision logs live: the SQL store or Azure Cosmos DB.' },
+  { env: 'DYAD_COSMOS_ENDPOINT', type: 'url', description: 'Cosmos DB account endpoint (required when DYAD_APPDATA_STORE=cosmos).' },
+  { env: 'DYAD_COSMOS_KEY', type: 'string', secret: true, description: 'Cosmos DB account key.' },
+  { env: 'DYAD_COSMOS_DATABASE', type: 'string', default: 'dyad', description: 'Cosmos DB database name.' },
+  { env: 'DYAD_COSMOS_ALLOW_SELF_SIGNED', type: 'boolean', default: 'false', description: 'Accept a self-signed TLS certificate from the Cosmos endpoint. For the local emulator in tests only.' },
+
+  { env: 'DYAD_SECRETS', type: 'string', default: 'local', enum: ['local', 'vault'], description: 'Secrets store: an encrypted file under the data directory, or HashiCorp Vault KV v2.' },
+  { env: 'DYAD_SECRETS_KEY', type: 'string', secret: true, description: 'Key (32 bytes as 64 hex chars or base64) for the local secrets file; generated into the data directory when unset.' },
+  { env: 'DYAD_VAULT_ADDR', type: 'url', description: 'Vault address (required when DYAD_SECRETS=vault).' },
+  { env: 'DYAD_VAULT_TOKEN', type: 'string', secret: true, description: 'Vault token.' },
+  { env: 'DYAD_VAULT_MOUNT', type: 'string', default: 'secret', description: 'Mount path of the KV v2 engine.' },
+  { env: 'DYAD_VAULT_PREFIX', type: 'string', default: 'dyad/', description: 'Path prefix under the mount for Dyad secrets.' },
+
+  { env: 'DYAD_JWT_SECRET', type: 'string', secret: true, description: 'Shared secret for HS256 bearer tokens (at least 32 characters).' },
+  { env: 'DYAD_JWT_PUBLIC_KEY', type: 'string', description: 'PEM public key for RS256/ES256 bearer tokens (or a path to a PEM file).' },
+  { env: 'DYAD_JWT_JWKS_URL', type: 'url', description: 'JWKS URL to fetch RS256/ES256 verification keys from (by `kid`).' },
+  { env: 'DYAD_JWT_ALGORITHMS', type: 'list', default: 'HS256,RS256,ES256', description: 'Accepted JWT algorithms; a token is verified only with a key of its own algorithm family.' },
+  { env: 'DYAD_JWT_ISSUER', type: 'string', description: 'Required `iss` of bearer tokens (unchecked when unset).' },
+  { env: 'DYAD_JWT_AUDIENCE', type: 'string', description: 'Required `aud` of bearer tokens (unchecked when unset).' },
+
+  { env: 'DYAD_BOOTSTRAP_ADMIN_KEY', type: 'string', secret: true, description: 'API key for the first platform admin (format dyad_<id>_<secret>); generated and printed once when unset.' },
+  { env: 'DYAD_RATE_LIMIT_PER_MINUTE', type: 'integer', default: '6000', description: 'Requests per minute per principal (0 disables).' },
+] as const satisfies readonly Setting[]
+
+export type SettingName = (typeof SETTINGS)[number]['env']

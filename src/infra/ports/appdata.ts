@@ -1,0 +1,51 @@
+/**
+ * App-data port: JSON documents partitioned by project (RAG conversations, job records, decision
+ * logs). Adapters: Postgres (`createSqlAppData`, default) and Azure Cosmos DB (`createCosmosAppData`,
+ * container partitioned by /projectId).
+ *
+ * Optimistic concurrency: every document has an opaque `etag`; `put` with `ifMatch` fails with
+ * APPDATA_PRECONDITION_FAILED when the stored etag differs, and `create` fails with
+ * APPDATA_ALREADY_EXISTS when the id is taken.
+ */
+export interface AppDocument<Body = Record<string, unknown>> {
+  projectId: string
+  collection: string
+  id: string
+  body: Body
+  etag: string
+  /** ISO-8601 time of the last write. */
+  updatedAt: string
+}
+
+export interface AppDataQuery {
+  /** Equality filters on top-level body fields (string, number or boolean values). */
+  where?: Record<string, string | number | boolean>
+  /** Max documents returned (default 100, max 1000). */
+  limit?: number
+  /** Opaque cursor from a previous page. */
+  cursor?: string
+  /** Ordered by updatedAt then id; 'desc' returns newest first. */
+  order?: 'asc' | 'desc'
+}
+
+export interface AppDataPage<Body = Record<string, unknown>> {
+  items: AppDocument<Body>[]
+  nextCursor?: string
+}
+
+export interface AppDataStore {
+  readonly kind: 'postgres' | 'cosmos'
+  create<Body extends Record<string, unknown>>(projectId: string, collection: string, id: string, body: Body): Promise<AppDocument<Body>>
+  put<Body extends Record<string, unknown>>(
+    projectId: string,
+    collection: string,
+    id: string,
+    body: Body,
+    opts?: { ifMatch?: string },
+  ): Promise<AppDocument<Body>>
+  get<Body = Record<string, unknown>>(projectId: string, collection: string, id: string): Promise<AppDocument<Body> | undefined>
+  delete(projectId: string, collection: string, id: string): Promise<boolean>
+  query<Body = Record<string, unknown>>(projectId: string, collection: string, q?: AppDataQuery): Promise<AppDataPage<Body>>
+  ping(): Promise<void>
+  close(): Promise<void>
+}
