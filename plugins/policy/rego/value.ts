@@ -1,0 +1,231 @@
+/**
+ * Rego's value model, shared by the evaluator and the built-in library.
+ *
+ * - Numbers keep every digit of an integer (bigint) and fall back to IEEE doubles only for
+ *   non-integral values; `1` and `1.0` are equal, as in OPA.
+ * - Objects may have non-string keys and sets hold any value, so both are keyed by a canonical
+ *   string encoding (`keyOf`) that is equal exactly when the values are equal under Rego equality.
+ * - `compare` implements OPA's total order: null < boolean < number < string < array < object < set.
+ *
+ * Values are immutable once built: builders return new values, so sharing is safe.
+ */
+
+export type Value = NullV | BoolV | NumV | StrV | ArrV | ObjV | SetV
+
+export interface NullV { readonly type: 'null' }
+export interface BoolV { readonly type: 'boolean'; readonly value: boolean }
+/** `int` when integral (exact), otherwise `float`. Never both. */
+export interface NumV { readonly type: 'number'; readonly int?: bigint; readonly float?: number }
+export interface StrV { readonly type: 'string'; readonly value: string }
+export interface ArrV { readonly type: 'array'; readonly items: readonly Value[] }
+/** Insertion order is not semantic; iterate with `sortedEntries` when order matters. */
+export interface ObjV { readonly type: 'object'; readonly entries: ReadonlyMap<string, readonly [Value, Value]> }
+export interface SetV { readonly type: 'set'; readonly items: ReadonlyMap<string, Value> }
+
+export const NULL: NullV = { type: 'null' }
+export const TRUE: BoolV = { type: 'boolean', value: true }
+export const FALSE: BoolV = { type: 'boolean', value: false }
+
+export const bool = (b: boolean): BoolV => (b ? TRUE : FALSE)
+export const str = (s: string): StrV => ({ type: 'string', value: s })
+export const arr = (items: readonly Value[]): ArrV => ({ type: 'array', items })
+
+/** A number from a JS number, bigint or decimal literal text ("12", "1.5e3", "18446744073709551614"). */
+export function num(n: number | bigint | string): NumV {
+  if (typeof n === 'bigint') return { type: 'number', int: n }
+  if (typeof n === 'number') {
+    if (Number.isInteger(n) && Number.isFinite(n)) return { type: 'number', int: BigInt(n) }
+    return { type: 'number', float: n }
+  }
+  const text = n.trim()
+  if (/^-?\d+$/.test(text)) return { type: 'number', int: BigInt(text) }
+  // "1e3" and "2.50" are integral values: keep them exact when the mantissa allows.
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text)
+  if (m) {
+    const [, sign, whole, frac = '', expText = '0'] = m
+    const exp = Number(expText) - frac.length
+    const digits = (whole + frac).replace(/^0+(?=\d)/, '')
+    if (exp >= 0 && exp < 400) return { type: 'number', int: BigInt(sign + digits + '0'.repeat(exp)) }
+    const trimmed = digits.replace(/0+$/, '')
+    const dropped = digits.length - trimmed.length
+    if (exp + dropped >= 0) return { type: 'number', int: BigInt(sign + (trimmed || '0') + '0'.repeat(exp + dropped)) }
+  }
+  return num(Number(text))
+}
+
+/** JS number view of a number (may lose precision for huge integers). */
+export function toNumber(v: NumV): number {
+  return v.int !== undefined ? Number(v.int) : (v.float as number)
+}
+
+export function isInt(v: NumV): v is NumV & { int: bigint } {
+  return v.int !== undefined
+}
+
+export function obj(pairs: Iterable<readonly [Value, Value]>): ObjV {
+  const entries = new Map<string, readonly [Value, Value]>()
+  for (const [k, v] of pairs) entries.set(keyOf(k), [k, v])
+  return { type: 'object', entries }
+}
+
+export function set(items: Iterable<Value>): SetV {
+  const m = new Map<string, Value>()
+  for (const v of items) m.set(keyOf(v), v)
+  return { type: 'set', items: m }
+}
+
+export function objGet(o: ObjV, k: Value): Value | undefined {
+  return o.entries.get(keyOf(k))?.[1]
+}
+
+export function setHas(s: SetV, v: Value): boolean {
+  return s.items.has(keyOf(v))
+}
+
+/** Canonical encoding: equal strings <=> Rego-equal values. Used as Map keys for objects and sets. */
+export function keyOf(v: Value): string {
+  switch (v.type) {
+    case 'null':
+      return 'n'
+    case 'boolean':
+      return v.value ? 't' : 'f'
+    case 'number':
+      return 'd' + numKey(v)
+    case 'string':
+      return 's' + JSON.stringify(v.value)
+    case 'array':
+      return 'a[' + v.items.map(keyOf).join(',') + ']'
+    case 'object':
+      return 'o{' + [...v.entries.keys()].sort().map((k) => k + ':' + keyOf(v.entries.get(k)![1])).join(',') + '}'
+    case 'set':
+      return 'S{' + [...v.items.keys()].sort().join(',') + '}'
+  }
+}
+
+function numKey(v: NumV): string {
+  if (v.int !== undefined) return v.int.toString()
+  const f = v.float as number
+  if (Number.isInteger(f)) return BigInt(f).toString()
+  return String(f)
+}
+
+const TYPE_RANK: Record<Value['type'], number> = { null: 0, boolean: 1, number: 2, string: 3, array: 4, object: 5, set: 6 }
+
+/** OPA's total order over values. Returns <0, 0 or >0. */
+export function compare(a: Value, b: Value): number {
+  if (a.type !== b.type) return TYPE_RANK[a.type] - TYPE_RANK[b.type]
+  switch (a.type) {
+    case 'null':
+      return 0
+    case 'boolean':
+      return Number(a.value) - Number((b as BoolV).value)
+    case 'number':
+      return compareNum(a, b as NumV)
+    case 'string': {
+      const y = (b as StrV).value
+      return a.value < y ? -1 : a.value > y ? 1 : 0
+    }
+    case 'array':
+      return compareSeq(a.items, (b as ArrV).items)
+    case 'object': {
+      // Objects compare by their sorted keys first, then by the values in key order.
+      const ea = sortedEntries(a)
+      const eb = sortedEntries(b as ObjV)
+      for (let i = 0; i < Math.min(ea.length, eb.length); i++) {
+        const c = compare(ea[i][0], eb[i][0]) || compare(ea[i][1], eb[i][1])
+        if (c !== 0) return c
+      }
+      return ea.length - eb.length
+    }
+    case 'set':
+      return compareSeq(sortedItems(a), sortedItems(b as SetV))
+  }
+}
+
+function compareSeq(a: readonly Value[], b: readonly Value[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = compare(a[i], b[i])
+    if (c !== 0) return c
+  }
+  return a.length - b.length
+}
+
+export function compareNum(a: NumV, b: NumV): number {
+  if (a.int !== undefined && b.int !== undefined) return a.int < b.int ? -1 : a.int > b.int ? 1 : 0
+  const x = toNumber(a)
+  const y = toNumber(b)
+  return x < y ? -1 : x > y ? 1 : 0
+}
+
+export function equal(a: Value, b: Value): boolean {
+  return a === b || keyOf(a) === keyOf(b)
+}
+
+export function sortedItems(s: SetV): Value[] {
+  return [...s.items.values()].sort(compare)
+}
+
+export function sortedEntries(o: ObjV): Array<readonly [Value, Value]> {
+  return [...o.entries.values()].sort((x, y) => compare(x[0], y[0]))
+}
+
+/** JSON -> Value (JSON numbers keep their digits when given as text via `fromJsonText`). */
+export function fromJs(x: unknown): Value {
+  if (x === null || x === undefined) return NULL
+  if (typeof x === 'boolean') return bool(x)
+  if (typeof x === 'number' || typeof x === 'bigint') return num(x)
+  if (typeof x === 'string') return str(x)
+  if (Array.isArray(x)) return arr(x.map(fromJs))
+  if (x instanceof Map) return obj([...x].map(([k, v]) => [fromJs(k), fromJs(v)] as const))
+  if (x instanceof Set) return set([...x].map(fromJs))
+  return obj(Object.entries(x as Record<string, unknown>).map(([k, v]) => [str(k), fromJs(v)] as const))
+}
+
+/**
+ * Value -> JSON-compatible JS. Sets become arrays in OPA's order; non-string object keys are
+ * serialised to their JSON text, as OPA does. Big integers beyond 2^53 become bigint so a caller
+ * that writes JSON can keep every digit (see `toJsonText`).
+ */
+export function toJs(v: Value): unknown {
+  switch (v.type) {
+    case 'null':
+      return null
+    case 'boolean':
+      return v.value
+    case 'number':
+      if (v.int !== undefined) return v.int >= BigInt(Number.MIN_SAFE_INTEGER) && v.int <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v.int) : v.int
+      return v.float
+    case 'string':
+      return v.value
+    case 'array':
+      return v.items.map(toJs)
+    case 'set':
+      return sortedItems(v).map(toJs)
+    case 'object': {
+      const out: Record<string, unknown> = {}
+      for (const [k, val] of sortedEntries(v)) out[k.type === 'string' ? k.value : toJsonText(k)] = toJs(val)
+      return out
+    }
+  }
+}
+
+/** Value -> JSON text with exact big integers. */
+export function toJsonText(v: Value): string {
+  switch (v.type) {
+    case 'number':
+      return v.int !== undefined ? v.int.toString() : formatFloat(v.float as number)
+    case 'array':
+      return '[' + v.items.map(toJsonText).join(',') + ']'
+    case 'set':
+      return '[' + sortedItems(v).map(toJsonText).join(',') + ']'
+    case 'object':
+      return '{' + sortedEntries(v).map(([k, val]) => JSON.stringify(k.type === 'string' ? k.value : toJsonText(k)) + ':' + toJsonText(val)).join(',') + '}'
+    default:
+      return JSON.stringify(toJs(v))
+  }
+}
+
+function formatFloat(f: number): string {
+  if (!Number.isFinite(f)) throw new RangeError('non-finite number')
+  return String(f)
+}
