@@ -12,7 +12,8 @@ function executor(db: PGlite | Transaction): SqlExecutor {
   return {
     async query<Row>(text: string, params?: unknown[]): Promise<SqlResult<Row>> {
       const res = await db.query<Row>(text, params as unknown[])
-      return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length }
+      // PGlite reports affectedRows 0 for SELECT; the pg driver reports the row count, so take the larger.
+      return { rows: res.rows, rowCount: Math.max(res.affectedRows ?? 0, res.rows.length) }
     },
     async exec(text: string) {
       await db.exec(text)

@@ -1,0 +1,109 @@
+/**
+ * The composition root: the only module that knows every part. It builds the ports' adapters from
+ * configuration, builds each domain's service on them, and registers the gateway layer and the
+ * domain plugins. It never listens (server.ts does), so tests build the app and use `inject`.
+ */
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { DyadConfig } from './config/types.ts'
+import { createStores, type Stores } from './infra/stores.ts'
+import { installErrorHandler } from './gateway/error-handler.ts'
+import { gatewayPlugin } from './gateway/index.ts'
+import { createRoleAuthorizer, type Authorizer } from './gateway/authorize.ts'
+import { createAuthenticator } from './gateway/identity/authenticate.ts'
+import { jwtEnabled, registerJwt } from './gateway/identity/jwt.ts'
+import { createMetricsRegistry } from './gateway/metrics.ts'
+import { opsRoutes } from './gateway/ops-routes.ts'
+import { createRateLimiter } from './gateway/rate-limit.ts'
+import { applyRouteConventions } from './gateway/route-conventions.ts'
+import { ErrorSchema } from './gateway/schemas.ts'
+import { createValidatorCompiler } from './gateway/validation.ts'
+import { createPlatformService, platformPlugin, platformSchemas } from '../plugins/platform/index.ts'
+
+export interface BuildOptions {
+  config: DyadConfig
+  /** Pre-built stores (tests share one database across apps); otherwise built from config. */
+  stores?: Stores
+  /** Pino options or false; defaults to the configured level. */
+  logger?: boolean | object
+}
+
+export interface DyadApp {
+  app: FastifyInstance
+  stores: Stores
+  /** Set on first start when a platform admin key was generated: print it once. */
+  bootstrapKey?: string
+}
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/
+
+export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
+  const { config } = opts
+  const stores = opts.stores ?? (await createStores(config))
+  const ownsStores = !opts.stores
+  const sharedSchemas = [ErrorSchema, ...platformSchemas]
+
+  const app = Fastify({
+    logger: opts.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+    bodyLimit: config.bodyLimit,
+    // A caller-supplied request id is kept (so one id follows a request across both DCs' logs) only
+    // when it is short and plain; anything else gets a fresh UUID.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID()
+    },
+    ajv: { customOptions: { strict: false } },
+  })
+  app.setValidatorCompiler(createValidatorCompiler(sharedSchemas))
+  for (const s of sharedSchemas) app.addSchema(s)
+  if (ownsStores) app.addHook('onClose', async () => stores.close())
+
+  applyRouteConventions(app)
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Dyad', version: '0.1.0', description: 'Dyad platform API: platform core, cms, policy and rag.' },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key (dyad_<id>_<secret>) or a JWT.' },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  installErrorHandler(app)
+
+  const metrics = createMetricsRegistry({ dc: config.dc })
+  if (jwtEnabled(config.jwt)) await registerJwt(app, config.jwt)
+  const authorizer: Authorizer = createRoleAuthorizer(stores.platform)
+  await app.register(gatewayPlugin, {
+    dc: config.dc,
+    platform: stores.platform,
+    authenticate: createAuthenticator({ platform: stores.platform, jwtEnabled: jwtEnabled(config.jwt) }),
+    authorizer,
+    rateLimiter: createRateLimiter(config.rateLimitPerMinute),
+    metrics,
+  })
+
+  const platform = createPlatformService({ store: stores.platform })
+  await app.register(platformPlugin, { service: platform })
+  await app.register(opsRoutes, {
+    dc: config.dc,
+    metrics,
+    checks: {
+      sql: () => stores.sql.ping(),
+      kv: () => stores.kv.ping(),
+      platformStore: () => stores.platform.ping(),
+      appDataStore: () => stores.appData.ping(),
+      secrets: () => stores.secrets.ping(),
+    },
+  })
+
+  const boot = await platform.bootstrap(config.bootstrapAdminKey)
+  await app.ready()
+  return { app, stores, bootstrapKey: boot.apiKey }
+}

@@ -1,0 +1,87 @@
+/**
+ * Builds every port's adapter from configuration. The composition root calls this once; nothing
+ * else decides which adapter runs. Adapters are created in dependency order (the SQL database
+ * first, because the embedded KV and the default platform/app-data stores live in it) and closed
+ * in reverse order.
+ */
+import type { DyadConfig } from '../config/types.ts'
+import type { AppDataStore } from './ports/appdata.ts'
+import type { KvStore } from './ports/kv.ts'
+import type { PlatformStore } from './ports/platform.ts'
+import type { SecretsStore } from './ports/secrets.ts'
+import type { SqlDatabase } from './ports/sql.ts'
+import { createPgDatabase } from './sql/pg.ts'
+import { createPgliteDatabase } from './sql/pglite.ts'
+import { migrate } from './sql/migrate.ts'
+import { createEtcdKv } from './kv/etcd.ts'
+import { createSqlKv } from './kv/sql-kv.ts'
+import { createSqlPlatformStore } from './platform/sql.ts'
+import { createMongoPlatformStore } from './platform/mongo.ts'
+import { createSqlAppData } from './appdata/sql.ts'
+import { createCosmosAppData } from './appdata/cosmos.ts'
+import { createLocalSecrets } from './secrets/local.ts'
+import { createVaultSecrets } from './secrets/vault.ts'
+
+export interface Stores {
+  sql: SqlDatabase
+  kv: KvStore
+  platform: PlatformStore
+  appData: AppDataStore
+  secrets: SecretsStore
+  /** Closes every store, newest first; never throws (shutdown must finish). */
+  close(): Promise<void>
+}
+
+export async function createStores(config: DyadConfig): Promise<Stores> {
+  const opened: Array<{ close(): Promise<void> }> = []
+  const track = <T extends { close(): Promise<void> }>(store: T) => {
+    opened.push(store)
+    return store
+  }
+  const closeAll = async () => {
+    for (const store of opened.reverse()) await store.close().catch(() => {})
+    opened.length = 0
+  }
+  try {
+    const sql = track(
+      config.sql.kind === 'postgres'
+        ? createPgDatabase({ url: config.sql.url, poolSize: config.sql.poolSize })
+        : await createPgliteDatabase({ dataDir: config.sql.dataDir }),
+    )
+    await migrate(sql)
+    const kv = track(
+      config.kv.kind === 'etcd'
+        ? await createEtcdKv({ endpoints: config.kv.endpoints, namespace: config.kv.namespace })
+        : await createSqlKv({ db: sql }),
+    )
+    const platform = track(
+      config.platformStore.kind === 'mongodb'
+        ? await createMongoPlatformStore({ uri: config.platformStore.uri, database: config.platformStore.database })
+        : await createSqlPlatformStore({ db: sql }),
+    )
+    const appData = track(
+      config.appDataStore.kind === 'cosmos'
+        ? await createCosmosAppData({
+            endpoint: config.appDataStore.endpoint,
+            key: config.appDataStore.key,
+            database: config.appDataStore.database,
+            allowSelfSigned: config.appDataStore.allowSelfSigned,
+          })
+        : await createSqlAppData({ db: sql }),
+    )
+    const secrets = track(
+      config.secrets.kind === 'vault'
+        ? await createVaultSecrets({
+            addr: config.secrets.addr,
+            token: config.secrets.token,
+            mount: config.secrets.mount,
+            prefix: config.secrets.prefix,
+          })
+        : await createLocalSecrets({ file: config.secrets.file, key: config.secrets.key, keyFile: config.secrets.keyFile }),
+    )
+    return { sql, kv, platform, appData, secrets, close: closeAll }
+  } catch (err) {
+    await closeAll()
+    throw err
+  }
+}

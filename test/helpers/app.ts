@@ -1,0 +1,57 @@
+/**
+ * Builds a complete Dyad app for a test, in the embedded profile (PGlite on disk in the test's own
+ * directory, local secrets), and closes it on teardown. Opening a fresh PGlite runs initdb (several
+ * seconds), so the first call per machine prepares a migrated template database and later calls
+ * copy it.
+ */
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createHash, randomBytes } from 'node:crypto'
+import type { Test } from 'tap'
+import { buildApp, type DyadApp } from '../../src/app.ts'
+import { loadConfig } from '../../src/config/load.ts'
+import { createPgliteDatabase } from '../../src/infra/sql/pglite.ts'
+import { migrate, MIGRATIONS_DIR } from '../../src/infra/sql/migrate.ts'
+
+export const ADMIN_KEY = 'dyad_admin0000000001_' + 'A'.repeat(43)
+export const JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long'
+
+// Keyed by the migrations' content, so editing a migration never reuses a stale template.
+const migrationsHash = createHash('sha256')
+for (const f of readdirSync(MIGRATIONS_DIR).sort()) migrationsHash.update(f).update(readFileSync(join(MIGRATIONS_DIR, f)))
+const TEMPLATE = join(tmpdir(), `dyad-pglite-template-${migrationsHash.digest('hex').slice(0, 12)}`)
+
+async function templateDir(): Promise<string> {
+  if (existsSync(join(TEMPLATE, 'PG_VERSION'))) return TEMPLATE
+  const staging = `${TEMPLATE}.${randomBytes(4).toString('hex')}`
+  const db = await createPgliteDatabase({ dataDir: staging })
+  await migrate(db)
+  await db.close()
+  try {
+    renameSync(staging, TEMPLATE)
+  } catch {
+    rmSync(staging, { recursive: true, force: true }) // another test file won the race
+  }
+  return TEMPLATE
+}
+
+export async function buildTestApp(t: Test, env: Record<string, string> = {}): Promise<DyadApp & { dataDir: string }> {
+  const dataDir = t.testdir()
+  mkdirSync(dataDir, { recursive: true })
+  cpSync(await templateDir(), join(dataDir, 'pglite'), { recursive: true })
+  const config = loadConfig({
+    DYAD_DATA_DIR: dataDir,
+    DYAD_LOG_LEVEL: 'silent',
+    DYAD_JWT_SECRET: JWT_SECRET,
+    DYAD_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
+    DYAD_DC: 'dc-test',
+    ...env,
+  })
+  const dyad = await buildApp({ config, logger: false })
+  t.teardown(() => dyad.app.close())
+  return { ...dyad, dataDir }
+}
+
+/** Headers for a credential. */
+export const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` })
