@@ -60,7 +60,7 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
   for (const s of sharedSchemas) app.addSchema(s)
   if (ownsStores) app.addHook('onClose', async () => stores.close())
 
-  applyRouteConventions(app)
+  applyRouteConventions(app, { publicPrefixes: ['/docs'] })
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

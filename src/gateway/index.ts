@@ -74,7 +74,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     if (!MUTATING.has(request.method) || !request.principal || request.routeOptions.config?.public) return payload
     const action = request.routeOptions.config?.action ?? 'unknown'
     const params = (request.params ?? {}) as Record<string, string>
-    await opts.platform.appendAudit({
+    const entry = {
       id: `${Date.now().toString(36)}-${request.id}`,
       at: new Date().toISOString(),
       dc: opts.dc,
@@ -83,9 +83,18 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       action,
       resource: request.url.split('?')[0],
       projectId: params.projectId ?? null,
-      outcome: reply.statusCode < 400 ? 'success' : 'failure',
+      outcome: reply.statusCode < 400 ? ('success' as const) : ('failure' as const),
       details: { method: request.method, statusCode: reply.statusCode, via: request.principal.via, ...(request.principal.keyId ? { keyId: request.principal.keyId } : {}) },
-    })
+    } as const
+    try {
+      await opts.platform.appendAudit(entry)
+    } catch (err) {
+      // A success must not be acknowledged without its audit entry: fail the request (the error
+      // response passes through here again). A response that already reports a failure is kept
+      // as it is, and the lost entry is logged in full so it can be recovered from the logs.
+      request.log.error({ err, audit: entry }, 'audit write failed')
+      if (reply.statusCode < 400) throw err
+    }
     return payload
   })
 

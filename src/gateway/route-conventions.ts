@@ -7,8 +7,10 @@ import type { FastifyInstance } from 'fastify'
 import { MUTATING } from './idempotency.ts'
 import { errorResponses } from './schemas.ts'
 
-export function applyRouteConventions(app: FastifyInstance) {
+export function applyRouteConventions(app: FastifyInstance, opts: { publicPrefixes: string[] }) {
   app.addHook('onRoute', (route) => {
+    // Routes added by third-party plugins (the docs UI) carry no Dyad config: mark them public here.
+    if (opts.publicPrefixes.some((p) => route.url.startsWith(p))) route.config = { ...(route.config ?? {}), public: true }
     if (route.schema?.hide) return
     const schema = (route.schema ??= {}) as { response?: Record<string, unknown>; headers?: any; security?: unknown }
     schema.response = { ...errorResponses, ...(schema.response ?? {}) }

@@ -48,7 +48,7 @@ export async function buildTestApp(t: Test, env: Record<string, string> = {}): P
     DYAD_DC: 'dc-test',
     ...env,
   })
-  const dyad = await buildApp({ config, logger: false })
+  const dyad = await buildApp({ config, logger: env.DYAD_LOG_LEVEL ? undefined : false })
   t.teardown(() => dyad.app.close())
   return { ...dyad, dataDir }
 }

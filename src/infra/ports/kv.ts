@@ -59,7 +59,9 @@ export interface KvWatch {
 export interface KvLease {
   id: string
   ttlSeconds: number
+  /** Rejects with KV_LEASE_NOT_FOUND once the lease has expired or been revoked. */
   keepAliveOnce(): Promise<void>
+  /** Deletes the lease and its keys. Idempotent. */
   revoke(): Promise<void>
 }
 
@@ -75,7 +77,9 @@ export interface KvStore {
   /**
    * Delivers every change under `prefix` with modRevision >= `fromRevision` (default: changes after
    * now), in revision order, at least once. Errors from the backing store go to `onError`; the
-   * adapter keeps retrying until cancelled.
+   * adapter keeps retrying until cancelled. Exception: KV_COMPACTED (the history the watch needs is
+   * gone) ends the watch; re-read with `range` and watch from its revision + 1. A `fromRevision`
+   * that is already compacted rejects the call with KV_COMPACTED.
    */
   watch(
     prefix: string,
