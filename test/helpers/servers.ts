@@ -4,6 +4,9 @@
  * their addresses in these variables. It also sets DYAD_TEST_REQUIRE_SERVERS=1, which turns a missing
  * server into a failing test instead of a skip, so the full run can never pass by skipping.
  *
+ * For a development shell, start the same servers once and keep them:
+ *   bash deploy/test/servers.sh start && source .dyad-ci/dev/env   (stop: bash deploy/test/servers.sh stop)
+ *
  * MongoDB and Vault cannot run on this machine: their contract tests run when MONGODB_URI /
  * VAULT_ADDR (+ VAULT_TOKEN) are set and are reported as skipped otherwise.
  */
