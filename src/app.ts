@@ -11,7 +11,6 @@ import type { DyadConfig } from './config/types.ts'
 import { createStores, type Stores } from './infra/stores.ts'
 import { installErrorHandler } from './gateway/error-handler.ts'
 import { gatewayPlugin } from './gateway/index.ts'
-import { createRoleAuthorizer, type Authorizer } from './gateway/authorize.ts'
 import { createAuthenticator } from './gateway/identity/authenticate.ts'
 import { jwtEnabled, registerJwt } from './gateway/identity/jwt.ts'
 import { createMetricsRegistry } from './gateway/metrics.ts'
@@ -21,6 +20,7 @@ import { applyRouteConventions } from './gateway/route-conventions.ts'
 import { ErrorSchema } from './gateway/schemas.ts'
 import { createValidatorCompiler } from './gateway/validation.ts'
 import { createPlatformService, platformPlugin, platformSchemas } from '../plugins/platform/index.ts'
+import { createDecisionLog, createPolicyService, createPolicyStore, createRegoAuthorizer, policyPlugin } from '../plugins/policy/index.ts'
 
 export interface BuildOptions {
   config: DyadConfig
@@ -58,7 +58,6 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
   })
   app.setValidatorCompiler(createValidatorCompiler(sharedSchemas))
   for (const s of sharedSchemas) app.addSchema(s)
-  if (ownsStores) app.addHook('onClose', async () => stores.close())
 
   applyRouteConventions(app, { publicPrefixes: ['/docs'] })
   await app.register(swagger, {
@@ -79,7 +78,24 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
 
   const metrics = createMetricsRegistry({ dc: config.dc })
   if (jwtEnabled(config.jwt)) await registerJwt(app, config.jwt)
-  const authorizer: Authorizer = createRoleAuthorizer(stores.platform)
+  // Policy domain first: its Rego authorizer is what the gateway's `authorize` runs on.
+  const policyStore = createPolicyStore(stores.kv)
+  const decisions = createDecisionLog(stores.appData)
+  const authorizer = createRegoAuthorizer({ members: stores.platform, store: policyStore, log: app.log })
+  const policy = createPolicyService({
+    store: policyStore,
+    decisions,
+    dc: config.dc,
+    limits: { maxModuleBytes: config.policy.maxModuleBytes, maxModules: config.policy.maxModules, budget: { timeoutMs: config.policy.timeoutMs, maxSteps: config.policy.maxSteps } },
+    log: app.log,
+  })
+  const policyWatch = await policy.start((projectId) => authorizer.invalidate(projectId))
+  // One close hook, in dependency order: stop watching before the stores go away.
+  app.addHook('onClose', async () => {
+    await policyWatch.cancel().catch(() => {})
+    if (ownsStores) await stores.close()
+  })
+
   await app.register(gatewayPlugin, {
     dc: config.dc,
     platform: stores.platform,
@@ -91,6 +107,14 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
 
   const platform = createPlatformService({ store: stores.platform })
   await app.register(platformPlugin, { service: platform })
+  await app.register(policyPlugin, {
+    service: policy,
+    store: policyStore,
+    decisions,
+    authorizer,
+    maxModuleBytes: config.policy.maxModuleBytes,
+    maxBundleBytes: config.policy.maxBundleBytes,
+  })
   await app.register(opsRoutes, {
     dc: config.dc,
     metrics,

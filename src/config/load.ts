@@ -155,5 +155,12 @@ export function loadConfig(env: Raw = process.env, cwd = process.cwd()): DyadCon
     },
     bootstrapAdminKey: v.DYAD_BOOTSTRAP_ADMIN_KEY,
     rateLimitPerMinute: v.DYAD_RATE_LIMIT_PER_MINUTE,
+    policy: {
+      timeoutMs: v.DYAD_POLICY_TIMEOUT_MS,
+      maxSteps: v.DYAD_POLICY_MAX_STEPS,
+      maxModuleBytes: v.DYAD_POLICY_MAX_MODULE_BYTES,
+      maxModules: v.DYAD_POLICY_MAX_MODULES,
+      maxBundleBytes: v.DYAD_POLICY_MAX_BUNDLE_BYTES,
+    },
   }
 }

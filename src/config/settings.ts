@@ -59,6 +59,11 @@ export const SETTINGS = [
   { env: 'DYAD_JWT_AUDIENCE', type: 'string', description: 'Required `aud` of bearer tokens (unchecked when unset).' },
 
   { env: 'DYAD_BOOTSTRAP_ADMIN_KEY', type: 'string', secret: true, description: 'API key for the first platform admin (format dyad_<id>_<secret>); generated and printed once when unset.' },
+  { env: 'DYAD_POLICY_TIMEOUT_MS', type: 'integer', default: '1000', description: 'Wall-clock budget of one policy decision; a policy that runs longer fails with eval_cancel_error.' },
+  { env: 'DYAD_POLICY_MAX_STEPS', type: 'integer', default: '10000000', description: 'Evaluation-step budget of one policy decision.' },
+  { env: 'DYAD_POLICY_MAX_MODULE_BYTES', type: 'integer', default: '262144', description: 'Largest accepted Rego module.' },
+  { env: 'DYAD_POLICY_MAX_MODULES', type: 'integer', default: '1000', description: 'Most Rego modules a project may hold.' },
+  { env: 'DYAD_POLICY_MAX_BUNDLE_BYTES', type: 'integer', default: '8388608', description: 'Largest accepted bundle upload (compressed); it may inflate to 8 times this.' },
   { env: 'DYAD_RATE_LIMIT_PER_MINUTE', type: 'integer', default: '6000', description: 'Requests per minute per principal (0 disables).' },
 ] as const satisfies readonly Setting[]
 

@@ -34,4 +34,5 @@ export interface DyadConfig {
   jwt: JwtConfig
   bootstrapAdminKey?: string
   rateLimitPerMinute: number
+  policy: { timeoutMs: number; maxSteps: number; maxModuleBytes: number; maxModules: number; maxBundleBytes: number }
 }

@@ -12,6 +12,7 @@ const FASTIFY_CODES: Record<string, string> = {
 }
 
 export interface ErrorBody {
+  [extra: string]: unknown
   statusCode: number
   code: string
   error: string
@@ -36,7 +37,7 @@ export function installErrorHandler(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     let body: ErrorBody
     if (isDyadError(err)) {
-      body = errorBody(err.statusCode, err.code, err.message, request.id, err.details)
+      body = { ...errorBody(err.statusCode, err.code, err.message, request.id, err.details), ...(err.extra ?? {}) }
     } else if (err.validation) {
       body = errorBody(400, 'VALIDATION_FAILED', err.message, request.id, { context: err.validationContext, errors: err.validation.map((v) => ({ path: v.instancePath, message: v.message })) })
     } else if (err.code?.startsWith('FST_JWT_') || err.code?.startsWith('FAST_JWT_')) {

@@ -11,6 +11,7 @@ export const ErrorSchema = {
     message: { type: 'string' },
     requestId: { type: 'string' },
     details: {},
+    errors: { type: 'array', description: 'OPA-compatible routes: the individual errors (e.g. compile errors with locations).', items: { type: 'object', additionalProperties: true } },
   },
 } as const
 

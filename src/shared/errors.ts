@@ -11,13 +11,16 @@ export class DyadError extends Error {
   readonly statusCode: number
   readonly code: string
   readonly details?: unknown
+  /** Extra top-level fields of the error body, for protocols with their own shape (OPA's `errors`). */
+  readonly extra?: Record<string, unknown>
 
-  constructor(code: string, statusCode: number, message: string, details?: unknown) {
+  constructor(code: string, statusCode: number, message: string, details?: unknown, extra?: Record<string, unknown>) {
     super(message)
     this.name = 'DyadError'
     this.code = code
     this.statusCode = statusCode
     this.details = details
+    this.extra = extra
   }
 }
 

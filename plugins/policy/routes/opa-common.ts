@@ -1,0 +1,40 @@
+/** Pieces shared by the OPA-compatible routes. */
+import { IdSchema } from '../../../src/gateway/schemas.ts'
+import { PolicyErrors } from '../errors.ts'
+
+export const tags = ['policy (OPA API)']
+export const OPA_BASE = '/v1/projects/:projectId/opa'
+export const projectOnly = { type: 'object', required: ['projectId'], properties: { projectId: IdSchema } } as const
+export const projectAndPath = { type: 'object', required: ['projectId', '*'], properties: { projectId: IdSchema, '*': { type: 'string', maxLength: 1000 } } } as const
+
+export const decisionQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    metrics: { type: 'boolean' },
+    explain: { type: 'string', enum: ['notes'], description: 'Only `notes` (trace/print output) is supported.' },
+    'strict-builtin-errors': { type: 'boolean' },
+    pretty: { type: 'boolean' },
+    provenance: { type: 'boolean' },
+    instrument: { type: 'boolean' },
+    input: { type: 'string', maxLength: 65536, description: 'GET only: the input document as JSON text.' },
+  },
+} as const
+
+export const decisionResponse = {
+  type: 'object',
+  properties: {
+    result: { description: 'Absent when the document is undefined.' },
+    decision_id: { type: 'string' },
+    metrics: { type: 'object', additionalProperties: { type: 'integer' } },
+    explanation: { type: 'array', items: { type: 'object', additionalProperties: true } },
+  },
+} as const
+
+/** `a/b/c` (URL path) -> segments; empty for the root. Rejects empty segments like `a//b`. */
+export function pathSegments(wildcard: string | undefined): string[] {
+  if (!wildcard) return []
+  const segs = wildcard.replace(/\/+$/, '').split('/').map((s) => decodeURIComponent(s))
+  if (segs.some((s) => s === '')) throw PolicyErrors.invalidParameter('empty path segment')
+  return segs
+}

@@ -1,0 +1,90 @@
+/** OPA's Policy API (modules addressed by id) plus the Query API and health. */
+import type { FastifyInstance } from 'fastify'
+import { PolicyErrors } from '../errors.ts'
+import type { PolicyService } from '../service.ts'
+import { OPA_BASE, projectAndPath, projectOnly, tags } from './opa-common.ts'
+
+const policy = { type: 'object', required: ['id', 'raw'], properties: { id: { type: 'string' }, raw: { type: 'string' } } } as const
+
+function policyId(wildcard: string): string {
+  const id = decodeURIComponent(wildcard)
+  if (!id || id.length > 512 || /[\x00-\x1f]/.test(id)) throw PolicyErrors.invalidParameter('policy id must be 1-512 printable characters')
+  return id
+}
+
+export async function opaPolicyRoutes(app: FastifyInstance, { service }: { service: PolicyService }) {
+  app.get<{ Params: { projectId: string } }>(`${OPA_BASE}/v1/policies`, {
+    config: { action: 'policy.read' },
+    schema: { tags, summary: 'List policies', params: projectOnly, response: { 200: { type: 'object', required: ['result'], properties: { result: { type: 'array', items: policy } } } } },
+    handler: async (req) => ({ result: await service.listPolicies(req.params.projectId) }),
+  })
+
+  app.get<{ Params: { projectId: string; '*': string } }>(`${OPA_BASE}/v1/policies/*`, {
+    config: { action: 'policy.read' },
+    schema: { tags, summary: 'Get a policy', params: projectAndPath, response: { 200: { type: 'object', required: ['result'], properties: { result: policy } } } },
+    handler: async (req) => ({ result: await service.getPolicy(req.params.projectId, policyId(req.params['*'])) }),
+  })
+
+  app.put<{ Params: { projectId: string; '*': string }; Body: string }>(`${OPA_BASE}/v1/policies/*`, {
+    config: { action: 'policy.write' },
+    schema: {
+      tags,
+      summary: 'Create or update a policy (Rego source as text/plain); compile errors are a 400 in OPA\'s shape',
+      params: projectAndPath,
+      consumes: ['text/plain'],
+      body: { type: 'string' },
+      response: { 200: { type: 'object' } },
+    },
+    handler: async (req) => {
+      if (typeof req.body !== 'string') throw PolicyErrors.invalidParameter('send the Rego source as the text/plain body')
+      await service.putPolicy(req.params.projectId, policyId(req.params['*']), req.body)
+      return {}
+    },
+  })
+
+  app.delete<{ Params: { projectId: string; '*': string } }>(`${OPA_BASE}/v1/policies/*`, {
+    config: { action: 'policy.write' },
+    schema: { tags, summary: 'Delete a policy (refused when the others depend on it)', params: projectAndPath, response: { 200: { type: 'object' } } },
+    handler: async (req) => {
+      await service.deletePolicy(req.params.projectId, policyId(req.params['*']))
+      return {}
+    },
+  })
+
+  const queryResult = { 200: { type: 'object', properties: { result: { type: 'array', items: { type: 'object', additionalProperties: true } } } } }
+  const runQuery = async (projectId: string, query: string, input: unknown, reply: any) => {
+    const json = await service.query(projectId, query, input, false)
+    return reply.type('application/json; charset=utf-8').send(`{"result":${json}}`)
+  }
+  app.post<{ Params: { projectId: string }; Body: { query: string; input?: unknown } }>(`${OPA_BASE}/v1/query`, {
+    config: { action: 'policy.decide' },
+    schema: {
+      tags,
+      summary: 'Run an ad-hoc query; every solution\'s bindings',
+      params: projectOnly,
+      body: { type: 'object', required: ['query'], additionalProperties: false, properties: { query: { type: 'string', minLength: 1, maxLength: 65536 }, input: {} } },
+      response: queryResult,
+    },
+    handler: async (req, reply) => runQuery(req.params.projectId, req.body.query, req.body.input, reply),
+  })
+  app.get<{ Params: { projectId: string }; Querystring: { q: string } }>(`${OPA_BASE}/v1/query`, {
+    config: { action: 'policy.decide' },
+    schema: {
+      tags,
+      summary: 'Run an ad-hoc query given as ?q=',
+      params: projectOnly,
+      querystring: { type: 'object', required: ['q'], additionalProperties: false, properties: { q: { type: 'string', minLength: 1, maxLength: 65536 } } },
+      response: queryResult,
+    },
+    handler: async (req, reply) => runQuery(req.params.projectId, req.query.q, undefined, reply),
+  })
+
+  app.get<{ Params: { projectId: string } }>(`${OPA_BASE}/health`, {
+    config: { action: 'policy.decide' },
+    schema: { tags, summary: 'OPA health: the project\'s policies are loaded', params: projectOnly, response: { 200: { type: 'object' } } },
+    handler: async (req) => {
+      await service.snapshot(req.params.projectId)
+      return {}
+    },
+  })
+}

@@ -1,0 +1,198 @@
+/**
+ * The policy domain's facade: OPA's Data, Policy and Query APIs per project, bundles, decision
+ * logs. No Fastify here. Decisions are evaluated in-process against the compiled cache; writes go
+ * to the key-value store after the candidate policy set compiles, so a bad upload never replaces
+ * the good one.
+ */
+import { randomUUID } from 'node:crypto'
+import { evaluate, RegoError, type BudgetOptions } from './rego/index.ts'
+import { fromJs, toJsonText, type Value } from './rego/value.ts'
+import { compileOrThrow, createCompiledCache, type CompiledProject } from './compiled.ts'
+import { applyMask, type DecisionEvent, type DecisionLog } from './decision-log.ts'
+import { deleteAt, getAt, patchAt, putAt, type PatchOp } from './data-doc.ts'
+import { PolicyErrors } from './errors.ts'
+import type { PolicyStore } from './store.ts'
+
+export interface PolicyLimits {
+  maxModuleBytes: number
+  maxModules: number
+  budget: BudgetOptions
+}
+
+export interface DecisionOptions {
+  input?: unknown
+  strict?: boolean
+  /** Collect notes from trace()/print() for ?explain=notes. */
+  explain?: boolean
+  subject: string
+}
+
+export interface Decision {
+  decisionId: string
+  /** JSON text of the result, exact for big integers; undefined when the document is undefined. */
+  resultJson?: string
+  notes: string[]
+  evalNs: number
+}
+
+const toJson = (v: Value | undefined) => (v === undefined ? undefined : JSON.parse(toJsonText(v)))
+
+/** `a/b/c` or [] -> a Rego reference `data["a"]["b"]["c"]` that cannot inject syntax. */
+export function dataRef(path: string[]): string {
+  return 'data' + path.map((s) => `[${JSON.stringify(s)}]`).join('')
+}
+
+export function createPolicyService(deps: { store: PolicyStore; decisions: DecisionLog; dc: string; limits: PolicyLimits; log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void } }) {
+  const { store, limits } = deps
+  const cache = createCompiledCache({
+    store,
+    onCompileFailure: (projectId, err) => deps.log.error({ projectId, err }, 'policy snapshot does not compile; keeping the last good one'),
+  })
+
+  function evalErrors(err: unknown): never {
+    if (err instanceof RegoError) throw PolicyErrors.evaluation([err.toJSON()])
+    throw err
+  }
+
+  function checkModuleSize(id: string, raw: string) {
+    if (Buffer.byteLength(raw) > limits.maxModuleBytes) throw PolicyErrors.tooLarge(`policy ${id} is larger than ${limits.maxModuleBytes} bytes`)
+  }
+
+  async function decide(projectId: string, path: string[], opts: DecisionOptions): Promise<Decision> {
+    const compiled = await cache.get(projectId)
+    const started = process.hrtime.bigint()
+    let outcome: ReturnType<typeof evaluate> | undefined
+    let failure: unknown
+    try {
+      outcome = evaluate(compiled.policy, {
+        path: dataRef(path),
+        input: opts.input === undefined ? undefined : fromJs(opts.input),
+        data: compiled.data,
+        strict: opts.strict,
+        budget: limits.budget,
+      })
+    } catch (err) {
+      failure = err
+    }
+    const evalNs = Number(process.hrtime.bigint() - started)
+    const decisionId = randomUUID()
+    const event: DecisionEvent = {
+      decision_id: decisionId,
+      path: path.join('/'),
+      input: opts.input,
+      result: toJson(outcome?.result),
+      revision: compiled.snapshot.revision,
+      timestamp: new Date().toISOString(),
+      dc: deps.dc,
+      subject: opts.subject,
+      metrics: { timer_rego_query_eval_ns: evalNs },
+      ...(failure ? { error: failure instanceof Error ? failure.message : String(failure) } : {}),
+    }
+    applyMask(compiled, event)
+    await deps.decisions.record(projectId, event)
+    if (failure) evalErrors(failure)
+    return {
+      decisionId,
+      resultJson: outcome!.result === undefined ? undefined : toJsonText(outcome!.result),
+      notes: opts.explain ? outcome!.notes : [],
+      evalNs,
+    }
+  }
+
+  return {
+    decide,
+
+    async query(projectId: string, query: string, input: unknown, strict: boolean): Promise<string> {
+      const compiled = await cache.get(projectId)
+      try {
+        const { bindings } = evaluate(compiled.policy, { query, input: input === undefined ? undefined : fromJs(input), data: compiled.data, strict, budget: limits.budget })
+        return '[' + bindings.map((b) => '{' + Object.entries(b).map(([k, v]) => `${JSON.stringify(k)}:${toJsonText(v)}`).join(',') + '}').join(',') + ']'
+      } catch (err) {
+        if (err instanceof RegoError) throw PolicyErrors.invalidParameter(`${err.code}: ${err.detail}`)
+        const errors = (err as { errors?: RegoError[] }).errors
+        if (Array.isArray(errors)) throw PolicyErrors.compile(errors.map((e) => e.toJSON()))
+        throw err
+      }
+    },
+
+    async listPolicies(projectId: string) {
+      return (await cache.get(projectId)).snapshot.modules
+    },
+
+    async getPolicy(projectId: string, id: string) {
+      const m = (await cache.get(projectId)).snapshot.modules.find((x) => x.id === id)
+      if (!m) throw PolicyErrors.notFound(`policy id ${JSON.stringify(id)}`)
+      return m
+    },
+
+    async putPolicy(projectId: string, id: string, raw: string): Promise<CompiledProject> {
+      checkModuleSize(id, raw)
+      const current = await cache.refresh(projectId)
+      const others = current.snapshot.modules.filter((m) => m.id !== id)
+      if (others.length + 1 > limits.maxModules) throw PolicyErrors.tooLarge(`a project holds at most ${limits.maxModules} policies`)
+      compileOrThrow([...others, { id, raw }])
+      await store.putModule(projectId, id, raw)
+      return cache.refresh(projectId)
+    },
+
+    async deletePolicy(projectId: string, id: string) {
+      const current = await cache.refresh(projectId)
+      if (!current.snapshot.modules.some((m) => m.id === id)) throw PolicyErrors.notFound(`policy id ${JSON.stringify(id)}`)
+      // Refuse a delete that breaks the remaining modules, as OPA does.
+      compileOrThrow(current.snapshot.modules.filter((m) => m.id !== id))
+      await store.deleteModule(projectId, id)
+      await cache.refresh(projectId)
+    },
+
+    async getData(projectId: string, path: string[]) {
+      return getAt((await cache.get(projectId)).snapshot.data as any, path)
+    },
+
+    async putData(projectId: string, path: string[], value: unknown, ifNoneMatch: boolean) {
+      await store.updateData(projectId, (doc) => {
+        if (ifNoneMatch && getAt(doc as any, path) !== undefined) throw PolicyErrors.conflict(`document already exists at /${path.join('/')}`)
+        return putAt(doc as any, path, value as any)
+      })
+      await cache.refresh(projectId)
+    },
+
+    async patchData(projectId: string, path: string[], ops: PatchOp[]) {
+      await store.updateData(projectId, (doc) => patchAt(doc as any, path, ops))
+      await cache.refresh(projectId)
+    },
+
+    async deleteData(projectId: string, path: string[]) {
+      await store.updateData(projectId, (doc) => {
+        const next = deleteAt(doc as any, path)
+        if (!next) throw PolicyErrors.notFound(`storage_not_found_error: /${path.join('/')}`)
+        return next
+      })
+      await cache.refresh(projectId)
+    },
+
+    /** Replaces the project's policies and data with a bundle's, after the bundle compiles. */
+    async importBundle(projectId: string, bundle: { modules: Array<{ path: string; raw: string }>; data: Record<string, unknown> }) {
+      const modules = bundle.modules.map((m) => ({ id: m.path, raw: m.raw }))
+      if (modules.length > limits.maxModules) throw PolicyErrors.tooLarge(`a project holds at most ${limits.maxModules} policies`)
+      for (const m of modules) checkModuleSize(m.id, m.raw)
+      compileOrThrow(modules)
+      await store.replaceAll(projectId, modules, bundle.data)
+      return (await cache.refresh(projectId)).snapshot
+    },
+
+    /** The current snapshot (for serving the project as an OPA bundle). */
+    async snapshot(projectId: string) {
+      return (await cache.get(projectId)).snapshot
+    },
+
+    /** Subscribe to changes from both DCs; `onAuthzChange` hears about authorization-policy replacements. */
+    async start(onAuthzChange: (projectId: string) => void) {
+      return store.watch(
+        (projectId, kind) => (kind === 'authz' ? onAuthzChange(projectId) : cache.invalidate(projectId)),
+        (err) => deps.log.warn({ err }, 'policy watch error; retrying'),
+      )
+    },
+  }
+}
+
+export type PolicyService = ReturnType<typeof createPolicyService>
