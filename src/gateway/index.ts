@@ -13,6 +13,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { PlatformStore } from '../infra/ports/platform.ts'
 import { Errors } from '../shared/errors.ts'
 import type { Authorizer } from './authorize.ts'
+import { assertBodyDepth } from './body-depth.ts'
 import { createIdempotencyHooks, MUTATING } from './idempotency.ts'
 import type { Authenticate } from './identity/authenticate.ts'
 import type { MetricsRegistry } from './metrics.ts'
@@ -65,6 +66,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     }
   })
 
+  app.addHook('preValidation', async (request) => assertBodyDepth(request.body))
   app.addHook('preHandler', idempotency.preHandler)
   app.addHook('onSend', idempotency.onSend)
 

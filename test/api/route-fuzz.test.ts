@@ -23,7 +23,8 @@ function rng(seed: number) {
 }
 
 function fill(path: string, values: Record<string, string>) {
-  return path.replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(values[name] ?? 'zz-unknown-zz'))
+  // `{*}` is a wildcard (OPA data paths, policy ids): its value is a path and keeps its slashes.
+  return path.replace(/\{(\w+|\*)\}/g, (_, name) => (name === '*' ? (values[name] ?? 'zz/unknown') : encodeURIComponent(values[name] ?? 'zz-unknown-zz')))
 }
 
 function wrongValuesFor(schema: any): unknown[] {
@@ -91,6 +92,13 @@ t.test('no generated bad request produces a 5xx', async (t) => {
     // Bad and unknown path parameters.
     const noBody = method === 'GET' || method === 'DELETE' ? undefined : {}
     for (const p of pathParams) {
+      if (p.name === '*') {
+        // Any path is a valid data path or policy id: odd ones must still never be a 5xx.
+        for (const odd of ['UPPER CASE!', 'a//b', '%00', 'x'.repeat(2000), '%E9t%E9', '..%2F..']) {
+          await check(`${label} wildcard ${odd.slice(0, 12)}`, { method, url: fill(path, { ...valid, '*': odd }), payload: noBody }, 'no5xx')
+        }
+        continue
+      }
       for (const bad of ['UPPER CASE!', 'x'.repeat(300), '%00', 'a/b', '\u00e9t\u00e9']) {
         await check(`${label} path ${p.name}=${bad.slice(0, 12)}`, { method, url: fill(path, { ...valid, [p.name]: bad }), payload: noBody })
       }
@@ -103,21 +111,35 @@ t.test('no generated bad request produces a 5xx', async (t) => {
       }
     }
     await check(`${label} unknown query parameter`, { method, url: `${fill(path, valid)}?surprise=1` }, queryParams.length ? 'reject' : 'no5xx')
-    const bodySchema = op.requestBody?.content?.['application/json']?.schema
-    if (!bodySchema) continue
+    const content = op.requestBody?.content ?? {}
     const url = fill(path, valid)
     const json = { 'content-type': 'application/json' }
+    if (content['text/plain']) {
+      await check(`${label} JSON object instead of text`, { method, url, headers: json, payload: '{"a": 1}' })
+      await check(`${label} oversized text`, { method, url, headers: { 'content-type': 'text/plain' }, payload: 'x'.repeat(1_100_000) })
+    }
+    if (content['application/gzip']) {
+      await check(`${label} not gzip`, { method, url, headers: { 'content-type': 'application/gzip' }, payload: Buffer.from('not a bundle') })
+      await check(`${label} truncated gzip`, { method, url, headers: { 'content-type': 'application/gzip' }, payload: Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]) })
+    }
+    const bodySchema = content['application/json']?.schema
+    if (!bodySchema) continue
     await check(`${label} malformed JSON`, { method, url, headers: json, payload: '{"name": ' })
-    await check(`${label} empty JSON body`, { method, url, headers: json, payload: '' })
-    await check(`${label} wrong content type`, { method, url, headers: { 'content-type': 'text/plain' }, payload: 'hello' })
-    await check(`${label} array body`, { method, url, payload: [1, 2, 3] })
-    await check(`${label} string body`, { method, url, headers: json, payload: '"just a string"' })
+    await check(`${label} wrong content type`, { method, url, headers: { 'content-type': 'application/x-unknown' }, payload: 'hello' })
     await check(`${label} oversized body`, { method, url, headers: json, payload: JSON.stringify({ name: 'x'.repeat(1_100_000) }) })
-    await check(`${label} deep nesting`, { method, url, headers: json, payload: '['.repeat(5000) + ']'.repeat(5000) })
-    await check(`${label} unknown field`, { method, url, payload: { ['unknown_' + Math.floor(random() * 1000)]: 1 } })
+    await check(`${label} deep nesting`, { method, url, headers: json, payload: '['.repeat(5000) + ']'.repeat(5000) }, bodySchema.type ? 'reject' : 'no5xx')
+    // The rest needs a typed body; "any JSON" bodies (OPA data documents) accept all of it.
+    if (bodySchema.type !== 'object' && bodySchema.type !== 'array') continue
+    await check(`${label} empty JSON body`, { method, url, headers: json, payload: '' })
+    await check(`${label} string body`, { method, url, headers: json, payload: '"just a string"' })
+    await check(`${label} ${bodySchema.type === 'array' ? 'object' : 'array'} body`, { method, url, payload: bodySchema.type === 'array' ? { a: 1 } : [1, 2, 3] })
+    if (bodySchema.type === 'object' && bodySchema.additionalProperties === false) {
+      await check(`${label} unknown field`, { method, url, payload: { ['unknown_' + Math.floor(random() * 1000)]: 1 } })
+    }
     if ((bodySchema.required ?? []).length > 0) await check(`${label} missing required`, { method, url, payload: {} })
     const props = Object.entries<any>(bodySchema.properties ?? {})
     for (const [name, schema] of props) {
+      if (!schema.type) continue // any JSON value is valid here (e.g. OPA's `input`)
       for (const bad of wrongValuesFor(schema)) {
         const payload: Record<string, unknown> = {}
         for (const [n, s] of props) payload[n] = s.type === 'string' ? 'ok' : s.enum ? s.enum[0] : undefined
@@ -145,8 +167,9 @@ t.test('a project-scoped key is refused on every route of another project', asyn
     const values = { projectId: 'other', subject: 'ghost', keyId: 'abcdef0123456789' }
     const res = await app.inject({ method, url: fill(path, values), headers: bearer(key), payload: method === 'GET' || method === 'DELETE' ? undefined : {} } as any)
     t.equal(res.statusCode, 403, `${method} ${path} on another project`)
-    // Deleting a project is a platform action: refused to every project-scoped key.
-    if (method === 'DELETE' && path === '/v1/projects/{projectId}') continue
+    // Platform actions under a project path (deleting the project, replacing its authorization
+    // policy) are refused to every project-scoped key, even on its own project.
+    if ((method === 'DELETE' && path === '/v1/projects/{projectId}') || path === '/v1/projects/{projectId}/authz-policy') continue
     const own = await app.inject({ method, url: fill(path, { ...values, projectId: 'own' }), headers: bearer(key), payload: method === 'GET' || method === 'DELETE' ? undefined : {} } as any)
     t.not(own.statusCode, 403, `${method} ${path} on its own project is not refused`)
   }

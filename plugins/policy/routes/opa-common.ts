@@ -34,7 +34,14 @@ export const decisionResponse = {
 /** `a/b/c` (URL path) -> segments; empty for the root. Rejects empty segments like `a//b`. */
 export function pathSegments(wildcard: string | undefined): string[] {
   if (!wildcard) return []
-  const segs = wildcard.replace(/\/+$/, '').split('/').map((s) => decodeURIComponent(s))
+  let segs: string[]
+  try {
+    segs = wildcard.replace(/\/+$/, '').split('/').map((s) => decodeURIComponent(s))
+  } catch {
+    throw PolicyErrors.invalidParameter('malformed percent-encoding in the path')
+  }
   if (segs.some((s) => s === '')) throw PolicyErrors.invalidParameter('empty path segment')
+  // Control characters cannot be stored (Postgres text refuses NUL) and are never meaningful keys.
+  if (segs.some((s) => /[\x00-\x1f]/.test(s))) throw PolicyErrors.invalidParameter('control characters in the path')
   return segs
 }

@@ -7,7 +7,12 @@ import { OPA_BASE, projectAndPath, projectOnly, tags } from './opa-common.ts'
 const policy = { type: 'object', required: ['id', 'raw'], properties: { id: { type: 'string' }, raw: { type: 'string' } } } as const
 
 function policyId(wildcard: string): string {
-  const id = decodeURIComponent(wildcard)
+  let id: string
+  try {
+    id = decodeURIComponent(wildcard)
+  } catch {
+    throw PolicyErrors.invalidParameter('malformed percent-encoding in the policy id')
+  }
   if (!id || id.length > 512 || /[\x00-\x1f]/.test(id)) throw PolicyErrors.invalidParameter('policy id must be 1-512 printable characters')
   return id
 }
