@@ -8,6 +8,7 @@
 import type { FastifyInstance } from 'fastify'
 import { readBundle, writeBundle } from '../bundle/bundle.ts'
 import { BundleError } from '../bundle/errors.ts'
+import { jsonDepth, MAX_BODY_DEPTH } from '../../../src/gateway/body-depth.ts'
 import { PolicyErrors } from '../errors.ts'
 import type { PolicyService } from '../service.ts'
 import { projectOnly } from './opa-common.ts'
@@ -36,6 +37,9 @@ export async function bundleRoutes(app: FastifyInstance, opts: { service: Policy
         if (err instanceof BundleError) throw PolicyErrors.bundle(err.code, err.message)
         throw err
       }
+      // Signatures cannot be verified here yet; importing a signed bundle as if verified would lie.
+      if (bundle.unsupported.length > 0) throw PolicyErrors.bundle('BUNDLE_UNSUPPORTED', `bundle signatures are not verified by Dyad; remove ${bundle.unsupported.join(', ')} or import an unsigned bundle`)
+      if (jsonDepth(bundle.data) > MAX_BODY_DEPTH) throw PolicyErrors.bundle('BUNDLE_INVALID_DATA', `bundle data is nested more than ${MAX_BODY_DEPTH} levels deep`)
       const snapshot = await opts.service.importBundle(req.params.projectId, bundle)
       return { revision: bundle.manifest.revision, policies: bundle.modules.map((m) => m.path), storeRevision: snapshot.revision }
     },
