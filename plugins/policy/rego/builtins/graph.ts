@@ -1,0 +1,76 @@
+/** walk (a relation) and graph.reachable / graph.reachable_paths. */
+import { arr, keyOf, objGet, set, type Value } from '../value.ts'
+import { def, objArg, oneOf, operandError } from './args.ts'
+import type { BuiltinDef } from './contract.ts'
+
+/** Every [path, value] pair under `v`, parents first; sets are keyed by their elements. */
+function walk(v: Value): Value {
+  const out: Value[] = []
+  const visit = (x: Value, path: Value[]): void => {
+    out.push(arr([arr(path), x]))
+    if (x.type === 'array') x.items.forEach((c, i) => visit(c, [...path, { type: 'number', int: BigInt(i) }]))
+    else if (x.type === 'object') for (const [k, c] of x.entries.values()) visit(c, [...path, k])
+    else if (x.type === 'set') for (const c of x.items.values()) visit(c, [...path, c])
+  }
+  visit(v, [])
+  return arr(out)
+}
+
+function neighbours(edges: Value | undefined): Value[] {
+  if (edges === undefined || edges.type === 'null') return []
+  if (edges.type === 'array') return [...edges.items]
+  if (edges.type === 'set') return [...edges.items.values()]
+  return []
+}
+
+function initial(name: string, v: Value): Value[] {
+  if (v.type === 'array') return [...v.items]
+  if (v.type === 'set') return [...v.items.values()]
+  throw operandError(name, 2, oneOf(['array', 'set']), v)
+}
+
+function reachable(g: Value, init: Value): Value {
+  const graph = objArg('graph.reachable', g, 1)
+  const seen = new Map<string, Value>()
+  const queue = initial('graph.reachable', init)
+  while (queue.length > 0) {
+    const n = queue.shift() as Value
+    const k = keyOf(n)
+    if (seen.has(k)) continue
+    const edges = objGet(graph, n)
+    if (edges === undefined) continue
+    seen.set(k, n)
+    queue.push(...neighbours(edges))
+  }
+  return set(seen.values())
+}
+
+/**
+ * Paths from each start node. A path ends at a node with no neighbours inside the graph, or just
+ * before re-entering a node already expanded from this start (so cycles terminate).
+ */
+function reachablePaths(g: Value, init: Value): Value {
+  const graph = objArg('graph.reachable_paths', g, 1)
+  const out: Value[] = []
+  for (const start of initial('graph.reachable_paths', init)) {
+    if (objGet(graph, start) === undefined) continue
+    const expanded = new Set<string>()
+    const build = (node: Value, path: Value[]): void => {
+      const next = neighbours(objGet(graph, node)).filter((n) => objGet(graph, n) !== undefined)
+      if (next.length === 0) { out.push(arr(path)); return }
+      expanded.add(keyOf(node))
+      for (const n of next) {
+        if (expanded.has(keyOf(n))) out.push(arr(path))
+        else build(n, [...path, n])
+      }
+    }
+    build(start, [start])
+  }
+  return set(out)
+}
+
+export const GRAPH_BUILTINS: BuiltinDef[] = [
+  def('walk', 1, ([v]) => walk(v), { relation: true }),
+  def('graph.reachable', 2, ([g, i]) => reachable(g, i)),
+  def('graph.reachable_paths', 2, ([g, i]) => reachablePaths(g, i)),
+]

@@ -1,0 +1,97 @@
+/** json.filter / json.remove: paths ("a/b/0" or ["a", "b", 0]) gathered into a trie, then applied in one walk. */
+import { arr, obj, set, toJsonText, type Value } from '../value.ts'
+import { typeError } from './args.ts'
+
+interface Node { terminal: boolean; children: Map<string, Node> }
+
+const segKey = (v: Value): string => (v.type === 'string' ? v.value : toJsonText(v))
+
+export function parsePaths(name: string, v: Value): Node {
+  if (v.type !== 'set' && v.type !== 'array') throw typeError(name, `operand 2 must be one of {set, array} but got ${v.type}`)
+  const root: Node = { terminal: false, children: new Map() }
+  for (const p of v.type === 'set' ? v.items.values() : v.items) {
+    let segs: string[]
+    if (p.type === 'string') segs = p.value.replace(/^\//, '').split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    else if (p.type === 'array') segs = p.items.map(segKey)
+    else throw typeError(name, `operand 2 must be one of {set, array} containing string paths or array of path segments but got ${p.type}`)
+    let n = root
+    for (const s of segs) {
+      let c = n.children.get(s)
+      if (!c) n.children.set(s, (c = { terminal: false, children: new Map() }))
+      n = c
+    }
+    n.terminal = true
+  }
+  return root
+}
+
+/** Keeps only what the trie names; undefined when nothing below a node survives a non-terminal path. */
+export function filterPaths(v: Value, n: Node): Value | undefined {
+  if (n.terminal) return v
+  switch (v.type) {
+    case 'object': {
+      const out: Array<[Value, Value]> = []
+      for (const [k, x] of v.entries.values()) {
+        const c = n.children.get(segKey(k))
+        const r = c && filterPaths(x, c)
+        if (r !== undefined) out.push([k, r])
+      }
+      return obj(out)
+    }
+    case 'array': {
+      const out: Value[] = []
+      v.items.forEach((x, i) => {
+        const c = n.children.get(String(i))
+        const r = c && filterPaths(x, c)
+        if (r !== undefined) out.push(r)
+      })
+      return arr(out)
+    }
+    case 'set': {
+      const out: Value[] = []
+      for (const x of v.items.values()) {
+        const c = n.children.get(segKey(x))
+        const r = c && filterPaths(x, c)
+        if (r !== undefined) out.push(r)
+      }
+      return set(out)
+    }
+    default:
+      return undefined
+  }
+}
+
+export function removePaths(v: Value, n: Node): Value | undefined {
+  if (n.terminal) return undefined
+  switch (v.type) {
+    case 'object': {
+      const out: Array<[Value, Value]> = []
+      for (const [k, x] of v.entries.values()) {
+        const c = n.children.get(segKey(k))
+        const r = c ? removePaths(x, c) : x
+        if (r !== undefined) out.push([k, r])
+      }
+      return obj(out)
+    }
+    case 'array': {
+      const out: Value[] = []
+      v.items.forEach((x, i) => {
+        const c = n.children.get(String(i))
+        const r = c ? removePaths(x, c) : x
+        if (r !== undefined) out.push(r)
+      })
+      return arr(out)
+    }
+    case 'set': {
+      const out: Value[] = []
+      for (const x of v.items.values()) {
+        const c = n.children.get(segKey(x))
+        const r = c ? removePaths(x, c) : x
+        if (r !== undefined) out.push(r)
+      }
+      return set(out)
+    }
+    default:
+      return v
+  }
+}

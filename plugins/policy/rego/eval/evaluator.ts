@@ -1,0 +1,323 @@
+/**
+ * Top-down evaluator in continuation-passing style: each step calls `k` once per solution and
+ * undoes its bindings when `k` returns, which gives Rego's backtracking without generators.
+ * Early exits (`not`, `every`, existence checks) throw a private token caught by their caller.
+ */
+import type { Expr, Term } from '../ast.ts'
+import type { BuiltinContext, BuiltinDef } from '../builtins/index.ts'
+import { CAPTURED } from '../compiler/safety.ts'
+import type { RuleNode } from '../compiler/tree.ts'
+import { RegoError } from '../errors.ts'
+import { arr, equal, keyOf, set, str, toJsonText, type Value } from '../value.ts'
+import type { Budget } from './budget.ts'
+import type { Ctx, Env, K, KV } from './context.ts'
+import { entriesOf, getKey } from './docs.ts'
+import { interpolationText } from './format.ts'
+import { walkData } from './rules.ts'
+import { evalCall } from './calls.ts'
+import { unifyTerms, unifyValue } from './unify.ts'
+import { evalWith } from './with.ts'
+
+export interface EvaluatorOptions {
+  root: RuleNode
+  data: Value
+  strict: boolean
+  budget: Budget
+  builtins: ReadonlyMap<string, BuiltinDef>
+  builtinCtx: BuiltinContext
+  /** Parsed modules, for package-level METADATA. */
+  modules?: readonly import('../ast.ts').ModuleAst[]
+}
+
+export class Evaluator {
+  readonly root: RuleNode
+  readonly data: Value
+  readonly strict: boolean
+  readonly budget: Budget
+  readonly builtins: ReadonlyMap<string, BuiltinDef>
+  readonly bctx: BuiltinContext
+  /** Rules being evaluated, innermost last (for rego.metadata.*). */
+  readonly ruleStack: import('../compiler/tree.ts').CRule[] = []
+  readonly notes: string[] = []
+  readonly modules: readonly import('../ast.ts').ModuleAst[]
+
+  constructor(o: EvaluatorOptions) {
+    this.root = o.root
+    this.data = o.data
+    this.strict = o.strict
+    this.budget = o.budget
+    this.builtins = o.builtins
+    this.bctx = o.builtinCtx
+    this.modules = o.modules ?? []
+  }
+
+  bind(env: Env, name: string, v: Value, k: K): void {
+    env.set(name, v)
+    try {
+      k()
+    } finally {
+      env.delete(name)
+    }
+  }
+
+  /** True when the expression has at least one solution. */
+  exists(run: (k: K) => void): boolean {
+    const stop = {}
+    try {
+      run(() => {
+        throw stop
+      })
+    } catch (e) {
+      if (e === stop) return true
+      throw e
+    }
+    return false
+  }
+
+  evalBody(body: readonly Expr[], i: number, env: Env, ctx: Ctx, k: K): void {
+    if (i === body.length) return k()
+    this.budget.tick(1, body[i].loc)
+    this.evalExpr(body[i], env, ctx, () => this.evalBody(body, i + 1, env, ctx, k))
+  }
+
+  evalExpr(e: Expr, env: Env, ctx: Ctx, k: K): void {
+    if (e.with.length) return evalWith(this, e, 0, env, ctx, k)
+    this.evalExprIn(e, env, ctx, k)
+  }
+
+  evalExprIn(e: Expr, env: Env, ctx: Ctx, k: K): void {
+    switch (e.k) {
+      case 'term':
+        return this.evalTerm(e.term, env, ctx, (v) => {
+          if (!(v.type === 'boolean' && !v.value)) k()
+        })
+      case 'unify':
+      case 'assign':
+        return this.unifyTerms(e.lhs, e.rhs, env, ctx, k)
+      case 'some':
+        return k()
+      case 'somein':
+        return this.evalTerm(e.coll, env, ctx, (c) => {
+          for (const [key, val] of entriesOf(c)) {
+            this.budget.tick()
+            if (e.key) this.unifyValue(e.key, key, env, ctx, () => this.unifyValue(e.value, val, env, ctx, k))
+            else this.unifyValue(e.value, val, env, ctx, k)
+          }
+        })
+      case 'not': {
+        const inner = e.expr
+        if (!this.exists((k2) => this.evalExpr(inner, env, ctx, k2))) k()
+        return
+      }
+      case 'every': {
+        const captured = CAPTURED.get(e) ?? []
+        this.evalTerm(e.coll, env, ctx, (c) => {
+          if (c.type !== 'array' && c.type !== 'object' && c.type !== 'set') return
+          for (const [key, val] of entriesOf(c)) {
+            this.budget.tick()
+            const inner: Env = new Map()
+            for (const v of captured) {
+              const x = env.get(v)
+              if (x !== undefined) inner.set(v, x)
+            }
+            const ok = this.exists((k2) => {
+              const run = (): void => this.unifyValue(e.value, val, inner, ctx, () => this.evalBody(e.body, 0, inner, ctx, k2))
+              if (e.key) this.unifyValue(e.key, key, inner, ctx, run)
+              else run()
+            })
+            if (!ok) return
+          }
+          k()
+        })
+        return
+      }
+    }
+  }
+
+  // ---- terms ----
+
+  evalTerm(t: Term, env: Env, ctx: Ctx, k: KV): void {
+    switch (t.t) {
+      case 'scalar':
+        return k(t.v)
+      case 'var': {
+        const v = env.get(t.name)
+        if (v !== undefined) return k(v)
+        if (t.name === 'input') return ctx.input === undefined ? undefined : k(ctx.input)
+        if (t.name === 'data') return this.evalRef({ t: 'ref', head: t, path: [], loc: t.loc }, env, ctx, k)
+        throw new RegoError('rego_unsafe_var_error', `var ${t.name} is unsafe`, t.loc)
+      }
+      case 'ref':
+        return this.evalRef(t, env, ctx, k)
+      case 'array':
+        return this.evalList(t.items, env, ctx, (vs) => k(arr(vs)))
+      case 'set':
+        return this.evalList(t.items, env, ctx, (vs) => k(set(vs)))
+      case 'object': {
+        const flat = t.pairs.flat()
+        return this.evalList(flat, env, ctx, (vs) => {
+          const entries = new Map<string, readonly [Value, Value]>()
+          for (let i = 0; i < vs.length; i += 2) {
+            const key = keyOf(vs[i])
+            const prev = entries.get(key)
+            if (prev && !equal(prev[1], vs[i + 1])) throw new RegoError('eval_conflict_error', 'object keys must be unique', t.loc)
+            entries.set(key, [vs[i], vs[i + 1]])
+          }
+          k({ type: 'object', entries })
+        })
+      }
+      case 'call':
+        return this.evalCall(t, env, ctx, k)
+      case 'arraycompr':
+      case 'setcompr':
+      case 'objectcompr':
+        return k(this.evalCompr(t, env, ctx))
+      case 'template': {
+        let out = ''
+        for (const p of t.parts) {
+          if (typeof p === 'string') {
+            out += p
+            continue
+          }
+          const vals: Value[] = []
+          this.evalTerm(p, env, ctx, (v) => {
+            const xs = p.t === 'arraycompr' && p.templ && v.type === 'array' ? v.items : [v]
+            for (const x of xs) if (!vals.some((y) => equal(x, y))) vals.push(x)
+          })
+          if (vals.length > 1) throw new RegoError('eval_conflict_error', 'template expression produced multiple outputs', p.loc)
+          out += vals.length ? interpolationText(vals[0]) : '<undefined>'
+        }
+        return k(str(out))
+      }
+    }
+  }
+
+  /**
+   * Evaluates items into values. Items that can be evaluated now go first, so that a ref
+   * binding an output var (`x == a[x]`) runs before the plain `x` that reads it.
+   */
+  evalList(items: readonly Term[], env: Env, ctx: Ctx, k: (vs: Value[]) => void): void {
+    // Hot path. Named closures are avoided here: tsx/esbuild's keepNames wraps each one in a
+    // defineProperty call, which dominated profiles of large joins.
+    this.evalListStep(items, new Array(items.length), items.length, env, ctx, k)
+  }
+
+  private evalListStep(items: readonly Term[], vals: Array<Value | undefined>, left: number, env: Env, ctx: Ctx, k: (vs: Value[]) => void): void {
+    if (left === 0) return k((vals as Value[]).slice())
+    let j = -1
+    for (let x = 0; x < items.length; x++) {
+      if (vals[x] !== undefined) continue
+      if (j < 0) j = x
+      if (this.isGround(items[x], env)) {
+        j = x
+        break
+      }
+    }
+    this.evalTerm(items[j], env, ctx, (v) => {
+      vals[j] = v
+      try {
+        this.evalListStep(items, vals, left - 1, env, ctx, k)
+      } finally {
+        vals[j] = undefined
+      }
+    })
+  }
+
+  private evalCompr(t: Term & { t: 'arraycompr' | 'setcompr' | 'objectcompr' }, env: Env, ctx: Ctx): Value {
+    const inner: Env = new Map()
+    for (const v of CAPTURED.get(t) ?? []) {
+      const x = env.get(v)
+      if (x !== undefined) inner.set(v, x)
+    }
+    if (t.t === 'arraycompr') {
+      const out: Value[] = []
+      this.evalBody(t.body, 0, inner, ctx, () => this.evalTerm(t.term, inner, ctx, (v) => void out.push(v)))
+      return arr(out)
+    }
+    if (t.t === 'setcompr') {
+      const out: Value[] = []
+      this.evalBody(t.body, 0, inner, ctx, () => this.evalTerm(t.term, inner, ctx, (v) => void out.push(v)))
+      return set(out)
+    }
+    const entries = new Map<string, readonly [Value, Value]>()
+    this.evalBody(t.body, 0, inner, ctx, () =>
+      this.evalTerm(t.key, inner, ctx, (kv) =>
+        this.evalTerm(t.value, inner, ctx, (vv) => {
+          const key = keyOf(kv)
+          const prev = entries.get(key)
+          if (prev && !equal(prev[1], vv)) throw new RegoError('eval_conflict_error', 'object keys must be unique', t.loc)
+          entries.set(key, [kv, vv])
+        }),
+      ),
+    )
+    return { type: 'object', entries }
+  }
+
+  evalRef(t: Term & { t: 'ref' }, env: Env, ctx: Ctx, k: KV): void {
+    const head = t.head
+    if (head.t === 'var' && !env.has(head.name)) {
+      if (head.name === 'data') return walkData(this, this.root, [], t.path, 0, env, ctx, k)
+      if (head.name === 'input') return ctx.input === undefined ? undefined : this.walk(ctx.input, t.path, 0, env, ctx, k, true)
+    }
+    this.evalTerm(head, env, ctx, (v) => this.walk(v, t.path, 0, env, ctx, k))
+  }
+
+  /** Indexes `v` by `path[i..]`, iterating where a key is an unbound var or pattern. */
+  /**
+   * Indexes `v` by `path[i..]`. `json` marks base documents (data, input), whose object keys are
+   * always strings: there `data.x[2]` also finds the key "2", as in OPA.
+   */
+  walk(v: Value, path: readonly Term[], i: number, env: Env, ctx: Ctx, k: KV, json = false): void {
+    if (i === path.length) return k(v)
+    const p = path[i]
+    if (this.isGround(p, env)) {
+      return this.evalTerm(p, env, ctx, (key) => {
+        let child = getKey(v, key)
+        if (child === undefined && json && key.type === 'number' && v.type === 'object') child = getKey(v, str(toJsonText(key)))
+        if (child !== undefined) this.walk(child, path, i + 1, env, ctx, k, json)
+      })
+    }
+    for (const [key, child] of entriesOf(v)) {
+      this.budget.tick()
+      this.unifyValue(p, key, env, ctx, () => this.walk(child, path, i + 1, env, ctx, k, json))
+    }
+  }
+
+  /** No unbound vars outside ref keys (ref keys iterate; comprehensions are closed). */
+  isGround(t: Term, env: Env): boolean {
+    switch (t.t) {
+      case 'scalar':
+        return true
+      case 'var':
+        return env.has(t.name) || t.name === 'input' || t.name === 'data'
+      case 'ref':
+        return this.isGround(t.head, env)
+      case 'array':
+      case 'set':
+        return t.items.every((x) => this.isGround(x, env))
+      case 'object':
+        return t.pairs.every(([a, b]) => this.isGround(a, env) && this.isGround(b, env))
+      case 'call':
+        return t.args.every((x) => this.isGround(x, env))
+      case 'template':
+        return t.parts.every((x) => typeof x === 'string' || this.isGround(x, env))
+      default:
+        return true
+    }
+  }
+
+  // ---- unification and calls live in unify.ts / calls.ts ----
+
+  unifyTerms(a: Term, b: Term, env: Env, ctx: Ctx, k: K): void {
+    unifyTerms(this, a, b, env, ctx, k)
+  }
+
+  unifyValue(p: Term, v: Value, env: Env, ctx: Ctx, k: K): void {
+    unifyValue(this, p, v, env, ctx, k)
+  }
+
+  evalCall(t: Term & { t: 'call' }, env: Env, ctx: Ctx, k: KV): void {
+    evalCall(this, t, env, ctx, k)
+  }
+
+}

@@ -1,0 +1,121 @@
+/**
+ * Public API of the in-process Rego engine (OPA 1.x / Rego v1 semantics).
+ *
+ *   const policy = compileModules({ files: { 'authz.rego': src } })   // throws RegoErrors
+ *   const { result } = evaluate(policy, { path: 'data.authz.allow', input })
+ *   const { bindings } = evaluate(policy, { query: 'data.authz.allow = x', input })
+ *
+ * `result === undefined` means the document is undefined (not false). Evaluation errors are
+ * `RegoError`s with OPA's codes; a runaway policy stops with `eval_cancel_error`.
+ */
+import { BUILTINS } from './builtins/index.ts'
+import { compileModuleSources, compileQuery, type CompiledModules, type CompiledQuery } from './compiler/index.ts'
+import { RegoError, RegoErrors } from './errors.ts'
+import { Budget, type BudgetOptions } from './eval/budget.ts'
+import { Ctx } from './eval/context.ts'
+import { Evaluator } from './eval/evaluator.ts'
+import { INTERNAL } from './eval/internal.ts'
+import { obj, type Value } from './value.ts'
+
+export { RegoError, RegoErrors } from './errors.ts'
+export type { BudgetOptions } from './eval/budget.ts'
+
+export interface CompiledPolicy extends CompiledModules {
+  /** Compiled ad-hoc queries, reused across evaluations of the same text. */
+  queries: Map<string, CompiledQuery>
+  /** Base data bundled with the policy; `evaluate({ data })` replaces it. */
+  data?: Value
+}
+
+const MAX_CACHED_QUERIES = 1000
+
+const funcInfo = {
+  arity: (name: string): number | undefined => INTERNAL.get(name) ?? BUILTINS.get(name)?.arity,
+}
+
+/** Parses and compiles modules (file name -> source). Throws `RegoErrors` with every problem found. */
+export function compileModules(opts: { files: Record<string, string>; data?: Value }): CompiledPolicy {
+  return { ...compileModuleSources(opts.files, funcInfo), queries: new Map(), data: opts.data }
+}
+
+export interface EvaluateOptions {
+  /** A query body such as `data.test.p = x; x > 1`. */
+  query?: string
+  /** A document path such as `data.authz.allow` (ignored when `query` is given). */
+  path?: string
+  input?: Value
+  data?: Value
+  /** strict-builtin-errors: built-in errors raise instead of making the expression undefined. */
+  strict?: boolean
+  budget?: BudgetOptions
+  /** Fixed clock for time.now_ns(); defaults to now. */
+  nowNs?: bigint
+}
+
+export interface EvaluateResult {
+  /** The path's value, or the first solution's binding of `x` style queries is in `bindings`. */
+  result?: Value
+  /** One object per solution with the query's variables. */
+  bindings: Array<Record<string, Value>>
+  /** print()/trace() output. */
+  notes: string[]
+}
+
+export function evaluate(policy: CompiledPolicy, opts: EvaluateOptions): EvaluateResult {
+  const budget = new Budget(opts.budget)
+  const ev = new Evaluator({
+    root: policy.root,
+    data: opts.data ?? policy.data ?? obj([]),
+    strict: opts.strict ?? false,
+    budget,
+    builtins: BUILTINS,
+    modules: policy.modules,
+    builtinCtx: { strict: opts.strict ?? false, nowNs: opts.nowNs ?? BigInt(Date.now()) * 1_000_000n, cache: new Map() },
+  })
+  const ctx = new Ctx(opts.input)
+  const src = opts.query ?? opts.path
+  if (src === undefined) throw new Error('evaluate: give a query or a path')
+  let q = policy.queries.get(src)
+  if (!q) {
+    q = compileQuery(src, funcInfo, policy.root)
+    // Ad-hoc query text can be unbounded; a crude cap keeps the cache from growing forever.
+    if (policy.queries.size >= MAX_CACHED_QUERIES) policy.queries.clear()
+    policy.queries.set(src, q)
+  }
+  const query = q
+  const bindings: Array<Record<string, Value>> = []
+  let result: Value | undefined
+  try {
+    if (opts.query !== undefined) {
+      const env = new Map<string, Value>()
+      ev.evalBody(query.body, 0, env, ctx, () => {
+        const b: Record<string, Value> = {}
+        for (const v of query.vars) {
+          const x = env.get(v)
+          if (x !== undefined) b[v] = x
+        }
+        bindings.push(b)
+      })
+    } else {
+      const term = query.body[0]
+      if (!term || term.k !== 'term' || query.body.length !== 1) throw new Error('evaluate: path must be a single reference')
+      ev.evalTerm(term.term, new Map(), ctx, (v) => {
+        if (result === undefined) result = v
+      })
+    }
+  } catch (e) {
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new RegoError('eval_cancel_error', 'evaluation exceeded the maximum stack depth')
+    }
+    throw e
+  }
+  return { result, bindings, notes: ev.notes }
+}
+
+/** Parses a ground Rego term (`{1, 2}`, `{"a": [1]}`) into a value, e.g. for `input_term`. */
+export function parseValue(src: string): Value {
+  const policy = compileModules({ files: {} })
+  const { bindings } = evaluate(policy, { query: `__v := ${src}` })
+  if (bindings.length !== 1) throw new RegoErrors([new RegoError('rego_parse_error', 'term is not a ground value')])
+  return bindings[0].__v
+}
