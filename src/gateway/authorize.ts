@@ -1,8 +1,9 @@
 /**
  * Authorization facade: `authorize(principal, action, resource)`. Every authenticated request goes
- * through it (the gateway hook reads the action from the route's config). This implementation is
- * a role check; the policy domain will back the same facade with the shipped Rego policy
- * (`data.dyad.authz`), so routes and services never change when it does.
+ * through it (the gateway hook reads the action from the route's config). In the running process
+ * the policy domain backs it with Rego (the shipped `data.dyad.authz`, replaceable per project);
+ * this module owns the action catalog that policy reads as data, and `createRoleAuthorizer`, the
+ * same rules written as plain code: the reference the shipped policy is tested against.
  */
 import type { ProjectRole } from '../infra/ports/platform.ts'
 import type { Principal, Resource } from './principal.ts'
