@@ -148,12 +148,15 @@ export function createPolicyService(deps: { store: PolicyStore; decisions: Decis
       return getAt((await cache.get(projectId)).snapshot.data as any, path)
     },
 
-    async putData(projectId: string, path: string[], value: unknown, ifNoneMatch: boolean) {
+    /** Returns false when `ifNoneMatch` is set and a document exists (OPA answers 304 then). */
+    async putData(projectId: string, path: string[], value: unknown, ifNoneMatch: boolean): Promise<boolean> {
+      let written = true
       await store.updateData(projectId, (doc) => {
-        if (ifNoneMatch && getAt(doc as any, path) !== undefined) throw PolicyErrors.conflict(`document already exists at /${path.join('/')}`)
-        return putAt(doc as any, path, value as any)
+        written = !(ifNoneMatch && getAt(doc as any, path) !== undefined)
+        return written ? putAt(doc as any, path, value as any) : doc
       })
       await cache.refresh(projectId)
+      return written
     },
 
     async patchData(projectId: string, path: string[], ops: PatchOp[]) {

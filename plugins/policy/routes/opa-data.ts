@@ -49,10 +49,16 @@ export async function opaDataRoutes(app: FastifyInstance, { service }: { service
 
   app.put<{ Params: { projectId: string; '*': string }; Body: unknown; Headers: { 'if-none-match'?: string } }>(`${OPA_BASE}/v1/data/*`, {
     config: { action: 'policy.write' },
-    schema: { tags, summary: 'Create or overwrite a base document', params: projectAndPath, body: { description: 'Any JSON value.' }, response: { 204: { type: 'null' } } },
+    schema: {
+      tags,
+      summary: 'Create or overwrite a base document (with If-None-Match: *, never overwrite: 304)',
+      params: projectAndPath,
+      body: { description: 'Any JSON value.' },
+      response: { 204: { type: 'null' }, 304: { type: 'null' } },
+    },
     handler: async (req, reply) => {
-      await service.putData(req.params.projectId, pathSegments(req.params['*']), req.body, req.headers['if-none-match'] === '*')
-      return reply.code(204).send()
+      const written = await service.putData(req.params.projectId, pathSegments(req.params['*']), req.body, req.headers['if-none-match'] === '*')
+      return reply.code(written ? 204 : 304).send()
     },
   })
 

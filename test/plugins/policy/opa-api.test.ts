@@ -73,6 +73,9 @@ t.test('the official OPA client evaluates decisions; policies and data are manag
   t.notOk('result' in undef)
   t.match(undef, { decision_id: /^[0-9a-f-]{36}$/, metrics: { timer_rego_query_eval_ns: Number } })
 
+  const keep = await fetch(`${opaUrl}/v1/data/user_roles`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', 'if-none-match': '*' }, body: '{}' })
+  t.equal(keep.status, 304, 'If-None-Match: * never overwrites')
+
   // PATCH and DELETE on data.
   t.equal((await http('PATCH', '/v1/data/user_roles', JSON.stringify([{ op: 'add', path: '/eve/-', value: 'employee' }]))).status, 204)
   t.equal(await opa.evaluate('app/rbac/allow', { user: 'eve', action: 'update', type: 'dog' }), true)
