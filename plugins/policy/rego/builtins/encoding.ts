@@ -1,5 +1,5 @@
 /** base64*, hex.*, urlquery.* built-ins. Decoded bytes become strings the way Go converts them. */
-import { arr, bool, obj, str as strV, type Value } from '../value.ts'
+import { arr, bool, obj, sortedItems, str as strV, type Value } from '../value.ts'
 import { builtinError, def, objArg, operandError, str } from './args.ts'
 import { Base64Error, base64Encode, goBase64Decode } from './base64.ts'
 import type { BuiltinDef } from './contract.ts'
@@ -90,7 +90,7 @@ function encodeObject(v: Value): string {
   const parts: Array<[string, string]> = []
   for (const [k, val] of o.entries.values()) {
     if (k.type !== 'string') throw operandError('urlquery.encode_object', 1, 'object with string keys', `key of type ${k.type}`)
-    const vals = val.type === 'string' ? [val] : val.type === 'array' ? val.items : val.type === 'set' ? [...val.items.values()] : undefined
+    const vals = val.type === 'string' ? [val] : val.type === 'array' ? val.items : val.type === 'set' ? sortedItems(val) : undefined
     if (!vals) throw operandError('urlquery.encode_object', 1, 'object of strings, arrays or sets', val)
     for (const x of vals) {
       if (x.type !== 'string') throw operandError('urlquery.encode_object', 1, 'string values', x)

@@ -1,19 +1,23 @@
-/** glob.match / glob.quote_meta with gobwas/glob semantics, compiled to anchored JS regexes. */
+/**
+ * glob.match / glob.quote_meta with gobwas/glob semantics. Globs compile to RE2 (re2js), not JS
+ * regexes, so a pattern like "*a*a*a*a*b" cannot backtrack catastrophically on long input.
+ */
+import { RE2JS } from 're2js'
 import { bool, str as strV, type Value } from '../value.ts'
 import { builtinError, def, operandError, str } from './args.ts'
 import type { BuiltinDef } from './contract.ts'
 
 const CACHE_LIMIT = 500
-const cache = new Map<string, RegExp>()
+const cache = new Map<string, RE2JS>()
 
 const esc = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')
 const escClass = (s: string): string => s.replace(/[\\^\]\[-]/g, '\\$&')
 
-function compileGlob(pattern: string, delims: string[]): RegExp {
+function compileGlob(pattern: string, delims: string[]): RE2JS {
   const key = JSON.stringify([pattern, delims])
   const hit = cache.get(key)
   if (hit) return hit
-  const notSep = delims.length === 0 ? '[^]' : `[^${delims.map(escClass).join('')}]`
+  const notSep = delims.length === 0 ? '(?s:.)' : `[^${delims.map(escClass).join('')}]`
   const chars = Array.from(pattern)
   let i = 0
   const bad = (): never => { throw builtinError('glob.match', `unexpected end of input in glob: ${pattern}`) }
@@ -25,7 +29,7 @@ function compileGlob(pattern: string, delims: string[]): RegExp {
       i++
       if (c === '\\') { if (i >= chars.length) bad(); out += esc(chars[i++]) }
       else if (c === '*') {
-        if (chars[i] === '*') { i++; out += '[^]*' } else out += `${notSep}*`
+        if (chars[i] === '*') { i++; out += '(?s:.*)' } else out += `${notSep}*`
       } else if (c === '?') out += notSep
       else if (c === '[') {
         let cls = ''
@@ -53,7 +57,12 @@ function compileGlob(pattern: string, delims: string[]): RegExp {
     if (inAlt) bad()
     return out
   }
-  const re = new RegExp(`^${seq(false)}$`, 'u')
+  let re: RE2JS
+  try {
+    re = RE2JS.compile(`^${seq(false)}$`)
+  } catch (e) {
+    throw builtinError('glob.match', (e as Error).message)
+  }
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string)
   cache.set(key, re)
   return re
@@ -70,6 +79,6 @@ function delimiters(v: Value): string[] {
 }
 
 export const GLOB_BUILTINS: BuiltinDef[] = [
-  def('glob.match', 3, ([p, d, s]) => bool(compileGlob(str('glob.match', p, 1), delimiters(d)).test(str('glob.match', s, 3)))),
+  def('glob.match', 3, ([p, d, s]) => bool(compileGlob(str('glob.match', p, 1), delimiters(d)).matches(str('glob.match', s, 3)))),
   def('glob.quote_meta', 1, ([p]) => strV(str('glob.quote_meta', p, 1).replace(/[*?\\[\]{}]/g, '\\$&'))),
 ]

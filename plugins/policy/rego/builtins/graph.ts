@@ -1,16 +1,16 @@
 /** walk (a relation) and graph.reachable / graph.reachable_paths. */
-import { arr, keyOf, objGet, set, type Value } from '../value.ts'
+import { arr, keyOf, objGet, set, sortedEntries, sortedItems, type Value } from '../value.ts'
 import { def, objArg, oneOf, operandError } from './args.ts'
 import type { BuiltinDef } from './contract.ts'
 
-/** Every [path, value] pair under `v`, parents first; sets are keyed by their elements. */
+/** Every [path, value] pair under `v`, parents first, in OPA's key order; sets are keyed by their elements. */
 function walk(v: Value): Value {
   const out: Value[] = []
   const visit = (x: Value, path: Value[]): void => {
     out.push(arr([arr(path), x]))
     if (x.type === 'array') x.items.forEach((c, i) => visit(c, [...path, { type: 'number', int: BigInt(i) }]))
-    else if (x.type === 'object') for (const [k, c] of x.entries.values()) visit(c, [...path, k])
-    else if (x.type === 'set') for (const c of x.items.values()) visit(c, [...path, c])
+    else if (x.type === 'object') for (const [k, c] of sortedEntries(x)) visit(c, [...path, k])
+    else if (x.type === 'set') for (const c of sortedItems(x)) visit(c, [...path, c])
   }
   visit(v, [])
   return arr(out)
@@ -19,13 +19,13 @@ function walk(v: Value): Value {
 function neighbours(edges: Value | undefined): Value[] {
   if (edges === undefined || edges.type === 'null') return []
   if (edges.type === 'array') return [...edges.items]
-  if (edges.type === 'set') return [...edges.items.values()]
+  if (edges.type === 'set') return sortedItems(edges)
   return []
 }
 
 function initial(name: string, v: Value): Value[] {
   if (v.type === 'array') return [...v.items]
-  if (v.type === 'set') return [...v.items.values()]
+  if (v.type === 'set') return sortedItems(v)
   throw operandError(name, 2, oneOf(['array', 'set']), v)
 }
 

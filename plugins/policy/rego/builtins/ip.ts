@@ -45,12 +45,17 @@ export function parseIPv6(s: string): bigint | undefined {
   return groups.reduce((acc, g) => (acc << 16n) | g, 0n)
 }
 
+const V4_MAPPED = 0xffffn << 32n
+
+/** Like Go's net.ParseIP, IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) behave as IPv4. */
 export function parseIP(s: string): { v6: boolean; addr: bigint } | undefined {
   const v4 = parseIPv4(s)
   if (v4 !== undefined) return { v6: false, addr: v4 }
   if (!s.includes(':')) return undefined
   const v6 = parseIPv6(s)
-  return v6 === undefined ? undefined : { v6: true, addr: v6 }
+  if (v6 === undefined) return undefined
+  if (v6 >> 32n === 0xffffn) return { v6: false, addr: v6 ^ V4_MAPPED }
+  return { v6: true, addr: v6 }
 }
 
 /** Go's net.ParseCIDR: the network (host bits cleared) or undefined. */

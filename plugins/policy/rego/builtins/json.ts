@@ -47,7 +47,11 @@ function yamlError(e: unknown): never {
 function yamlParse(text: string): Value {
   let doc
   try {
-    doc = YAML.parseDocument(text, { version: '1.1', uniqueKeys: false, intAsBigInt: true })
+    // YAML 1.1 scalars (yes/no booleans) as OPA's go-yaml v2 reads them, but timestamps stay strings.
+    doc = YAML.parseDocument(text, {
+      version: '1.1', uniqueKeys: false, intAsBigInt: true,
+      customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
+    })
   } catch (e) {
     yamlError(e)
   }

@@ -2,7 +2,7 @@
 import { AGGREGATE_BUILTINS } from './aggregates.ts'
 import { AWS_BUILTINS } from './aws.ts'
 import { COLLECTION_BUILTINS } from './collections.ts'
-import type { BuiltinDef } from './contract.ts'
+import { BuiltinError, type BuiltinDef } from './contract.ts'
 import { ENCODING_BUILTINS } from './encoding.ts'
 import { GLOB_BUILTINS } from './glob.ts'
 import { GRAPH_BUILTINS } from './graph.ts'
@@ -24,6 +24,23 @@ import { TYPE_BUILTINS } from './types.ts'
 import { UNIT_BUILTINS } from './units.ts'
 import { X509_BUILTINS } from './x509.ts'
 
+/**
+ * Built-ins only ever throw BuiltinError: anything else a library throws on odd input (a key
+ * node:crypto rejects, a malformed AST) becomes an eval_builtin_error naming the built-in, which
+ * OPA semantics then treat as undefined unless strict-builtin-errors is on.
+ */
+function guarded(d: BuiltinDef): BuiltinDef {
+  const fn: BuiltinDef['fn'] = (args, ctx) => {
+    try {
+      return d.fn(args, ctx)
+    } catch (e) {
+      if (e instanceof BuiltinError) throw e
+      throw new BuiltinError('eval_builtin_error', `${d.name}: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
+  return { ...d, fn }
+}
+
 export function registry(): Map<string, BuiltinDef> {
   const all: BuiltinDef[][] = [
     NUMBER_BUILTINS, AGGREGATE_BUILTINS, STRING_BUILTINS, SPRINTF_BUILTINS, TEMPLATE_BUILTINS, TYPE_BUILTINS,
@@ -36,7 +53,7 @@ export function registry(): Map<string, BuiltinDef> {
     for (const d of defs) {
       // Two modules claiming one name is a wiring mistake; fail at startup rather than shadow silently.
       if (m.has(d.name)) throw new Error(`built-in ${d.name} is defined twice`)
-      m.set(d.name, d)
+      m.set(d.name, guarded(d))
     }
   }
   return m

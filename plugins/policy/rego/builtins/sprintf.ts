@@ -5,12 +5,15 @@
  * "%!verb(type=value)" markers.
  */
 import { str as strV, type Value } from '../value.ts'
-import { arrArg, def, str } from './args.ts'
+import { arrArg, builtinError, def, str } from './args.ts'
 import type { BuiltinDef } from './contract.ts'
 import { utf8 } from './go-text.ts'
 import { regoText } from './rego-text.ts'
 
 type Arg = { kind: 'int' | 'bigint'; v: bigint } | { kind: 'float'; v: number } | { kind: 'string'; v: string }
+
+/** Bounds the memory one format verb can ask for ("%999999999d"). */
+const MAX_WIDTH = 1 << 16
 
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
@@ -53,17 +56,24 @@ export function goFloat(f: number, verb: 'e' | 'f' | 'g', prec: number | undefin
   if (Number.isNaN(f)) return 'NaN'
   if (!Number.isFinite(f)) return f > 0 ? '+Inf' : '-Inf'
   const fixExp = (s: string) => s.replace(/e([+-])(\d)$/, 'e$10$2')
-  if (verb === 'f') return prec === undefined ? shortestFixed(f) : f.toFixed(prec)
-  if (verb === 'e') return fixExp(prec === undefined ? f.toExponential() : f.toExponential(prec))
+  if (verb === 'f') return prec === undefined ? shortestFixed(f) : fixed(f, prec)
+  if (verb === 'e') return fixExp(prec === undefined ? f.toExponential() : f.toExponential(Math.min(prec, MAX_JS_DIGITS)))
   if (prec === undefined) {
     const exp = f === 0 ? 0 : Number(f.toExponential().split('e')[1])
     return exp < -4 || exp >= 6 ? fixExp(f.toExponential()) : shortestFixed(f)
   }
-  const p = prec === 0 ? 1 : prec
+  const p = Math.min(prec === 0 ? 1 : prec, MAX_JS_DIGITS)
   const e = f.toExponential(p - 1)
   const exp = Number(e.split('e')[1])
   if (exp < -4 || exp >= p) return fixExp(e.replace(/\.?0+e/, 'e'))
   return String(Number(f.toPrecision(p)))
+}
+
+/** JS caps toFixed/toExponential/toPrecision at 100 digits; beyond that the extra digits are zeros. */
+const MAX_JS_DIGITS = 100
+
+function fixed(f: number, prec: number): string {
+  return prec <= MAX_JS_DIGITS ? f.toFixed(prec) : f.toFixed(MAX_JS_DIGITS) + '0'.repeat(prec - MAX_JS_DIGITS)
 }
 
 function shortestFixed(f: number): string {
@@ -151,6 +161,7 @@ export function sprintf(format: string, values: readonly Value[]): string {
     const [, flags, width, prec, verb] = m
     if (verb === undefined) { out += '%!(NOVERB)'; continue }
     if (verb === '%') { out += '%'; continue }
+    if (Number(width ?? 0) > MAX_WIDTH || Number(prec ?? 0) > MAX_WIDTH) throw builtinError('sprintf', `width or precision over ${MAX_WIDTH}`)
     const spec: Spec = {
       plus: flags.includes('+'), minus: flags.includes('-'), sharp: flags.includes('#'), space: flags.includes(' '),
       zero: flags.includes('0') && !flags.includes('-'), width: width === undefined ? undefined : Number(width),

@@ -3,7 +3,7 @@
  * references, if/else, range (with index/element variables), with, comments and trim markers.
  * Missing keys render as "<undefined>", as in OPA.
  */
-import { objGet, str as strV, toNumber, type Value } from '../value.ts'
+import { objGet, sortedEntries, sortedItems, str as strV, toNumber, type Value } from '../value.ts'
 import { builtinError, def, objArg, str } from './args.ts'
 import type { BuiltinDef } from './contract.ts'
 
@@ -108,7 +108,7 @@ function show(v: V): string {
     case 'null': return '<nil>'
     case 'string': return v.value
     case 'array': return `[${v.items.map(show).join(' ')}]`
-    case 'set': return `[${[...v.items.values()].map(show).join(' ')}]`
+    case 'set': return `[${sortedItems(v).map(show).join(' ')}]`
     case 'object': return `map[${[...v.entries.values()].sort((a, b) => (show(a[0]) < show(b[0]) ? -1 : 1)).map(([k, x]) => `${show(k)}:${show(x)}`).join(' ')}]`
     default: return v.type === 'number' && v.int !== undefined ? v.int.toString() : String(v.type === 'number' ? v.float : v.value)
   }
@@ -127,7 +127,7 @@ function render(nodes: Node[], dot: V, vars: Map<string, V>): string {
       const v = evalExpr(n.expr, dot, vars)
       const items: Array<[Value, Value]> =
         v === MISSING ? [] : v.type === 'array' ? v.items.map((x, i) => [{ type: 'number', int: BigInt(i) }, x])
-          : v.type === 'object' ? [...v.entries.values()].map(([k, x]) => [k, x]) : v.type === 'set' ? [...v.items.values()].map((x, i) => [{ type: 'number', int: BigInt(i) }, x]) : []
+          : v.type === 'object' ? sortedEntries(v).map(([k, x]) => [k, x]) : v.type === 'set' ? sortedItems(v).map((x, i) => [{ type: 'number', int: BigInt(i) }, x]) : []
       if (items.length === 0) { out += render(n.else, dot, vars); continue }
       for (const [k, x] of items) {
         const scope = new Map(vars)

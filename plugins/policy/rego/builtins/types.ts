@@ -1,5 +1,5 @@
 /** type_name, is_* predicates and the casts (to_number, cast_*). */
-import { arr, bool, num, set, str as strV, type Value } from '../value.ts'
+import { arr, bool, num, set, sortedItems, str as strV, type Value } from '../value.ts'
 import { builtinError, def, operandError, oneOf, typeError } from './args.ts'
 import type { BuiltinDef } from './contract.ts'
 
@@ -38,7 +38,7 @@ export const TYPE_BUILTINS: BuiltinDef[] = [
   def('to_number', 1, ([v]) => toNumber(v)),
   def('cast_array', 1, ([v]) => {
     if (v.type === 'array') return v
-    if (v.type === 'set') return arr([...v.items.values()])
+    if (v.type === 'set') return arr(sortedItems(v))
     throw operandError('cast_array', 1, oneOf(['array', 'set']), v)
   }),
   def('cast_set', 1, ([v]) => {

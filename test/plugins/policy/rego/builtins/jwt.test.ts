@@ -49,3 +49,8 @@ t.test('errors use OPA phrasing', async (t) => {
   t.equal(callErr('io.jwt.verify_rs256', 'a.b.c', '{'), 'eval_builtin_error: io.jwt.verify_rs256: failed to parse a JWK key (set)')
   t.equal(callErr('io.jwt.verify_rs256', 'a.b.c', '-----BEGIN CERT-----\nAAAA\n-----END CERT-----'), 'eval_builtin_error: io.jwt.verify_rs256: failed to extract a Key from the PEM certificate')
 })
+
+t.test('library failures surface as eval_builtin_error', async (t) => {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+  t.match(callErr('io.jwt.encode_sign', { alg: 'ES256' }, {}, rsa.privateKey.export({ format: 'jwk' })), /^eval_builtin_error: io\.jwt\.encode_sign: /)
+})

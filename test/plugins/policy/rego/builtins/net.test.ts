@@ -31,3 +31,7 @@ t.test('cidr_contains_matches keys by operand shape', async (t) => {
 t.test('lookup_ip_addr answers literals without DNS', async (t) => {
   t.same(call('net.lookup_ip_addr', '10.0.0.1'), ['10.0.0.1'])
 })
+
+t.test('IPv4-mapped IPv6 addresses act as IPv4, as in Go', async (t) => {
+  t.equal(call('net.cidr_contains', '10.0.0.0/8', '::ffff:10.1.2.3'), true)
+})

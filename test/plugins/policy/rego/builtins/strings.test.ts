@@ -60,3 +60,8 @@ t.test('case mapping and replace follow Go', async (t) => {
   t.equal(call('replace', 'abc', '', '-'), '-a-b-c-')
   t.equal(call('replace', 'aaa', 'a', 'b'), 'bbb')
 })
+
+t.test('sprintf bounds what one verb can allocate', async (t) => {
+  t.equal(callErr('sprintf', '%999999999d', [1]), 'eval_builtin_error: sprintf: width or precision over 65536')
+  t.equal((call('sprintf', '%.120f', [0.5]) as string).length, 122)
+})
