@@ -35,6 +35,8 @@ export interface Decision {
   evalNs: number
 }
 
+const MAX_CACHED_QUERIES = 10_000
+
 const toJson = (v: Value | undefined) => (v === undefined ? undefined : JSON.parse(toJsonText(v)))
 
 /** `a/b/c` or [] -> a Rego reference `data["a"]["b"]["c"]` that cannot inject syntax. */
@@ -60,6 +62,8 @@ export function createPolicyService(deps: { store: PolicyStore; decisions: Decis
 
   async function decide(projectId: string, path: string[], opts: DecisionOptions): Promise<Decision> {
     const compiled = await cache.get(projectId)
+    // The engine memoises each distinct query text; callers choose the path, so bound the memo.
+    if (compiled.policy.queries.size > MAX_CACHED_QUERIES) compiled.policy.queries.clear()
     const started = process.hrtime.bigint()
     let outcome: ReturnType<typeof evaluate> | undefined
     let failure: unknown
