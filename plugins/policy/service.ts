@@ -108,6 +108,7 @@ export function createPolicyService(deps: { store: PolicyStore; decisions: Decis
 
     async query(projectId: string, query: string, input: unknown, strict: boolean): Promise<string> {
       const compiled = await cache.get(projectId)
+      if (compiled.policy.queries.size > MAX_CACHED_QUERIES) compiled.policy.queries.clear()
       try {
         const { bindings } = evaluate(compiled.policy, { query, input: input === undefined ? undefined : fromJs(input), data: compiled.data, strict, budget: limits.budget })
         return '[' + bindings.map((b) => '{' + Object.entries(b).map(([k, v]) => `${JSON.stringify(k)}:${toJsonText(v)}`).join(',') + '}').join(',') + ']'
