@@ -12,6 +12,9 @@
  * - Operators are here too under OPA's names: plus, minus, mul, div, rem, equal, neq, lt, lte, gt,
  *   gte, and (set &), or (set |), internal.member_2/3 (`in`).
  *
+ * Static argument and result kinds for the compiler's type check live in signatures.ts; a
+ * built-in without an entry there is simply unchecked.
+ *
  * Deliberate limits (each documented where it lives):
  * - numbers.range / range_step refuse ranges over MAX_RANGE_ELEMENTS (10M) and net.cidr_expand
  *   blocks over MAX_EXPAND (2^20 addresses): eval_builtin_error instead of exhausting memory.

@@ -11,6 +11,7 @@ import { buildIndexes } from './indexer.ts'
 import { moduleScope, resolveBody, resolveTerm, type Scope } from './resolve.ts'
 import { checkHead, orderBody, orderHeadTerm, refOutputs, UnsafeErrors, type SafetyEnv } from './safety.ts'
 import { ensurePackage, findNode, insertRule, newNode, type CRule, type RuleNode } from './tree.ts'
+import { bySource, checkQueryTypes, checkTypes } from './typecheck.ts'
 import { declaredVars, isWildcard, termVars } from './vars.ts'
 
 export interface CompiledModules {
@@ -59,7 +60,8 @@ export function compileModuleSources(files: Record<string, string>, info: FuncIn
   checkNode(root, errs)
   checkCalls(root, rules, info, errs)
   checkRecursion(root, errs)
-  if (errs.length) throw new RegoErrors(errs)
+  errs.push(...checkTypes(rules))
+  if (errs.length) throw new RegoErrors(errs.sort(bySource))
   buildIndexes(root)
   return { root, modules, rules }
 }
@@ -157,6 +159,8 @@ export function compileQuery(src: string, info: FuncInfo, root?: RuleNode, file 
     collectError(e, errs)
     throw new RegoErrors(errs)
   }
+  const typeErrs = checkQueryTypes(body)
+  if (typeErrs.length) throw new RegoErrors(typeErrs)
   const vars = new Set<string>()
   for (const e of parsed) queryVars(e, vars)
   return { body, vars: [...vars].filter((v) => !isWildcard(v) && v !== 'input' && v !== 'data') }
