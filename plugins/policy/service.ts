@@ -5,7 +5,7 @@
  * the good one.
  */
 import { randomUUID } from 'node:crypto'
-import { evaluate, RegoError, type BudgetOptions } from './rego/index.ts'
+import { evaluate, RegoError, type BudgetOptions, type TraceEvent } from './rego/index.ts'
 import { fromJs, toJsonText, type Value } from './rego/value.ts'
 import { compileOrThrow, createCompiledCache, type CompiledProject } from './compiled.ts'
 import { applyMask, type DecisionEvent, type DecisionLog } from './decision-log.ts'
@@ -22,8 +22,11 @@ export interface PolicyLimits {
 export interface DecisionOptions {
   input?: unknown
   strict?: boolean
-  /** Collect notes from trace()/print() for ?explain=notes. */
-  explain?: boolean
+  /**
+   * `notes`: trace()/print() output in `notes`. `fails` / `full`: OPA trace events in `events`
+   * (failed expressions with their query lineage, or everything), capped at 10,000 events.
+   */
+  explain?: 'notes' | 'fails' | 'full'
   subject: string
 }
 
@@ -32,6 +35,8 @@ export interface Decision {
   /** JSON text of the result, exact for big integers; undefined when the document is undefined. */
   resultJson?: string
   notes: string[]
+  /** Trace events for `explain: 'fails' | 'full'`. */
+  events?: TraceEvent[]
   evalNs: number
 }
 
@@ -74,6 +79,7 @@ export function createPolicyService(deps: { store: PolicyStore; decisions: Decis
         data: compiled.data,
         strict: opts.strict,
         budget: limits.budget,
+        trace: opts.explain === 'fails' || opts.explain === 'full' ? opts.explain : undefined,
       })
     } catch (err) {
       failure = err
@@ -98,7 +104,8 @@ export function createPolicyService(deps: { store: PolicyStore; decisions: Decis
     return {
       decisionId,
       resultJson: outcome!.result === undefined ? undefined : toJsonText(outcome!.result),
-      notes: opts.explain ? outcome!.notes : [],
+      notes: opts.explain === 'notes' ? outcome!.notes : [],
+      ...(outcome!.events ? { events: outcome!.events } : {}),
       evalNs,
     }
   }

@@ -15,10 +15,13 @@ import { Budget, type BudgetOptions } from './eval/budget.ts'
 import { Ctx } from './eval/context.ts'
 import { Evaluator } from './eval/evaluator.ts'
 import { INTERNAL } from './eval/internal.ts'
+import { createTraceCollector } from './eval/trace-collector.ts'
+import { traceTerm, type TraceEvent, type TraceMode } from './eval/trace.ts'
 import { obj, type Value } from './value.ts'
 
 export { RegoError, RegoErrors } from './errors.ts'
 export type { BudgetOptions } from './eval/budget.ts'
+export type { TraceEvent, TraceMode } from './eval/trace.ts'
 
 export interface CompiledPolicy extends CompiledModules {
   /** Compiled ad-hoc queries, reused across evaluations of the same text. */
@@ -50,6 +53,13 @@ export interface EvaluateOptions {
   budget?: BudgetOptions
   /** Fixed clock for time.now_ns(); defaults to now. */
   nowNs?: bigint
+  /**
+   * Record OPA trace events (`events` in the result): `full` keeps every event, `fails` only Fail
+   * events with the Enter events of their query lineage. Off by default (tracing costs time).
+   */
+  trace?: TraceMode
+  /** Cap on recorded events (default 10,000); past it a final Note says the trace was truncated. */
+  maxTraceEvents?: number
 }
 
 export interface EvaluateResult {
@@ -59,10 +69,13 @@ export interface EvaluateResult {
   bindings: Array<Record<string, Value>>
   /** print()/trace() output. */
   notes: string[]
+  /** Trace events, when `trace` was given (see eval/trace.ts for the event shapes). */
+  events?: TraceEvent[]
 }
 
 export function evaluate(policy: CompiledPolicy, opts: EvaluateOptions): EvaluateResult {
   const budget = new Budget(opts.budget)
+  const tracer = opts.trace ? createTraceCollector(opts.trace, opts.maxTraceEvents) : undefined
   const ev = new Evaluator({
     root: policy.root,
     data: opts.data ?? policy.data ?? obj([]),
@@ -71,6 +84,7 @@ export function evaluate(policy: CompiledPolicy, opts: EvaluateOptions): Evaluat
     builtins: BUILTINS,
     modules: policy.modules,
     builtinCtx: { strict: opts.strict ?? false, nowNs: opts.nowNs ?? BigInt(Date.now()) * 1_000_000n, cache: new Map() },
+    tracer,
   })
   const ctx = new Ctx(opts.input)
   const src = opts.query ?? opts.path
@@ -99,9 +113,15 @@ export function evaluate(policy: CompiledPolicy, opts: EvaluateOptions): Evaluat
     } else {
       const term = query.body[0]
       if (!term || term.k !== 'term' || query.body.length !== 1) throw new Error('evaluate: path must be a single reference')
-      ev.evalTerm(term.term, new Map(), ctx, (v) => {
-        if (result === undefined) result = v
-      })
+      const env = new Map<string, Value>()
+      const run = (): boolean => {
+        ev.evalTerm(term.term, env, ctx, (v) => {
+          if (result === undefined) result = v
+        })
+        return result !== undefined
+      }
+      if (tracer) traceTerm(tracer, query.body, env, run)
+      else run()
     }
   } catch (e) {
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
@@ -109,7 +129,7 @@ export function evaluate(policy: CompiledPolicy, opts: EvaluateOptions): Evaluat
     }
     throw e
   }
-  return { result, bindings, notes: ev.notes }
+  return tracer ? { result, bindings, notes: ev.notes, events: tracer.events() } : { result, bindings, notes: ev.notes }
 }
 
 /** Parses a ground Rego term (`{1, 2}`, `{"a": [1]}`) into a value, e.g. for `input_term`. */

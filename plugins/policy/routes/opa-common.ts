@@ -12,7 +12,11 @@ export const decisionQuery = {
   additionalProperties: false,
   properties: {
     metrics: { type: 'boolean' },
-    explain: { type: 'string', enum: ['notes'], description: 'Only `notes` (trace/print output) is supported.' },
+    explain: {
+      type: 'string',
+      enum: ['notes', 'fails', 'full'],
+      description: '`notes`: trace/print output. `fails`: Fail trace events with their query lineage. `full`: every trace event (at most 10,000). `debug` is not supported.',
+    },
     'strict-builtin-errors': { type: 'boolean' },
     pretty: { type: 'boolean' },
     provenance: { type: 'boolean' },

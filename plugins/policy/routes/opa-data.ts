@@ -4,7 +4,7 @@ import { PolicyErrors } from '../errors.ts'
 import type { PolicyService } from '../service.ts'
 import { decisionQuery, decisionResponse, OPA_BASE, pathSegments, projectAndPath, projectOnly, tags } from './opa-common.ts'
 
-type DecisionQuery = { metrics?: boolean; explain?: 'notes'; 'strict-builtin-errors'?: boolean; input?: string }
+type DecisionQuery = { metrics?: boolean; explain?: 'notes' | 'fails' | 'full'; 'strict-builtin-errors'?: boolean; input?: string }
 type Req = FastifyRequest<{ Params: { projectId: string; '*'?: string }; Querystring: DecisionQuery; Body?: { input?: unknown } }>
 
 export async function opaDataRoutes(app: FastifyInstance, { service }: { service: PolicyService }) {
@@ -21,7 +21,7 @@ export async function opaDataRoutes(app: FastifyInstance, { service }: { service
     const d = await service.decide(req.params.projectId, pathSegments(req.params['*']), {
       input,
       strict: req.query['strict-builtin-errors'] === true,
-      explain: req.query.explain === 'notes',
+      explain: req.query.explain,
       subject: req.principal.subject,
     })
     // Hand-built JSON: the result keeps every digit of big integers, which JSON.stringify cannot.
@@ -29,6 +29,7 @@ export async function opaDataRoutes(app: FastifyInstance, { service }: { service
     if (d.resultJson !== undefined) parts.push(`"result":${d.resultJson}`)
     if (req.query.metrics) parts.push(`"metrics":${JSON.stringify({ timer_rego_query_eval_ns: d.evalNs, timer_server_handler_ns: Number(process.hrtime.bigint() - started) })}`)
     if (req.query.explain === 'notes') parts.push(`"explanation":${JSON.stringify(d.notes.map((message) => ({ op: 'note', message })))}`)
+    else if (req.query.explain) parts.push(`"explanation":${JSON.stringify(d.events ?? [])}`)
     return reply.type('application/json; charset=utf-8').send(`{${parts.join(',')}}`)
   }
 

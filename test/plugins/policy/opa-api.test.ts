@@ -135,3 +135,17 @@ t.test('decisions are logged with masking by data.system.log.mask', async (t) =>
   const listed = await app.inject({ method: 'GET', url: '/v1/projects/pets/decisions?path=a/allow', headers: admin })
   t.equal(listed.json().items.length, 1)
 })
+
+t.test('?explain=fails answers Fail trace events with their locations', async (t) => {
+  const { http } = await setup(t)
+  await http('PUT', '/v1/policies/e.rego', 'package e\n\nallow if {\n\tinput.user == "ann"\n\tinput.action == "write"\n}\n', 'text/plain')
+  const body = await (await http('POST', '/v1/data/e/allow?explain=fails', JSON.stringify({ input: { user: 'ann', action: 'read' } }))).json()
+  t.notOk('result' in body)
+  const fails = body.explanation.filter((e: { op: string }) => e.op === 'Fail')
+  t.match(fails[0], { op: 'Fail', type: 'expr', query_id: Number, parent_id: Number, node: { index: 1 }, locals: [], location: { file: 'e.rego', row: 5, col: 2 } })
+  t.ok(body.explanation.some((e: { op: string; query_id: number }) => e.op === 'Enter' && e.query_id === fails[0].query_id), 'its query is entered')
+  const full = await (await http('POST', '/v1/data/e/allow?explain=full', JSON.stringify({ input: { user: 'ann', action: 'write' } }))).json()
+  t.equal(full.result, true)
+  t.ok(full.explanation.some((e: { op: string }) => e.op === 'Exit'))
+  t.equal((await http('POST', '/v1/data/e/allow?explain=debug', '{}')).status, 400, 'debug is still refused')
+})

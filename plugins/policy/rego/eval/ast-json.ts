@@ -68,6 +68,11 @@ function expr(e: Expr, index = 0): J {
   return out
 }
 
+/** One expression as OPA renders it (`index`: its position in the body), e.g. for trace events. */
+export function exprJson(e: Expr, index = 0): J {
+  return expr(e, index)
+}
+
 function rule(r: RuleAst): J {
   const head: J = { name: r.ref.length === 1 && r.ref[0].t === 'var' ? r.ref[0].name : '', ref: r.ref.map(term) }
   if (r.args) head.args = r.args.map(term)

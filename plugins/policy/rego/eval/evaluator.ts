@@ -15,6 +15,7 @@ import { entriesOf, getKey } from './docs.ts'
 import { interpolationText } from './format.ts'
 import { walkData } from './rules.ts'
 import { evalCall } from './calls.ts'
+import { traceBody, type Tracer } from './trace.ts'
 import { unifyTerms, unifyValue } from './unify.ts'
 import { evalWith } from './with.ts'
 
@@ -27,6 +28,8 @@ export interface EvaluatorOptions {
   builtinCtx: BuiltinContext
   /** Parsed modules, for package-level METADATA. */
   modules?: readonly import('../ast.ts').ModuleAst[]
+  /** Receives Enter/Eval/Fail/Redo/Exit/Note events (see trace.ts); omit for normal runs. */
+  tracer?: Tracer
 }
 
 export class Evaluator {
@@ -40,6 +43,7 @@ export class Evaluator {
   readonly ruleStack: import('../compiler/tree.ts').CRule[] = []
   readonly notes: string[] = []
   readonly modules: readonly import('../ast.ts').ModuleAst[]
+  readonly tracer: Tracer | null
 
   constructor(o: EvaluatorOptions) {
     this.root = o.root
@@ -49,6 +53,7 @@ export class Evaluator {
     this.builtins = o.builtins
     this.bctx = o.builtinCtx
     this.modules = o.modules ?? []
+    this.tracer = o.tracer ?? null
   }
 
   bind(env: Env, name: string, v: Value, k: K): void {
@@ -75,6 +80,9 @@ export class Evaluator {
   }
 
   evalBody(body: readonly Expr[], i: number, env: Env, ctx: Ctx, k: K): void {
+    // The only cost of tracing when it is off. traceBody walks the whole body itself, so it never
+    // comes back here with i > 0.
+    if (this.tracer !== null) return traceBody(this, this.tracer, body, env, ctx, k)
     if (i === body.length) return k()
     this.budget.tick(1, body[i].loc)
     this.evalExpr(body[i], env, ctx, () => this.evalBody(body, i + 1, env, ctx, k))

@@ -32,12 +32,16 @@ export function callInternal(ev: Evaluator, name: string, t: Term & { t: 'call' 
         ev.evalTerm(a, env, ctx, (v) => void vals.push(interpolationText(v)))
         return vals.length ? vals.join(' ') : '<undefined>'
       })
-      ev.notes.push(parts.join(' '))
+      const text = parts.join(' ')
+      ev.notes.push(text)
+      if (ev.tracer !== null) ev.tracer.note(text, t.loc, env)
       return k(TRUE)
     }
     case 'trace':
       return ev.evalTerm(t.args[0], env, ctx, (v) => {
-        ev.notes.push(interpolationText(v))
+        const text = interpolationText(v)
+        ev.notes.push(text)
+        if (ev.tracer !== null) ev.tracer.note(text, t.loc, env)
         k(TRUE)
       })
     case 'rego.metadata.rule': {
