@@ -137,7 +137,12 @@ export function createPlatformService(deps: { store: PlatformStore; now?: () => 
       if (configuredKey) {
         const id = configuredKey.split('_')[1]
         if (!admins.includes(subject) && admins.length === 0) await store.setPlatformAdmin(subject, true)
-        if (!(await store.getApiKey(id))) await issueKey({ name: 'bootstrap', subject, projectId: null, token: configuredKey })
+        if (!(await store.getApiKey(id))) {
+          // Both DCs may start at once against one store: the loser of the insert finds the key there.
+          await issueKey({ name: 'bootstrap', subject, projectId: null, token: configuredKey }).catch((err) => {
+            if ((err as { code?: string }).code !== 'PLATFORM_CONFLICT') throw err
+          })
+        }
         return { subject }
       }
       if (admins.length > 0) return { subject: admins[0] }
