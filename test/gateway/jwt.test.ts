@@ -25,6 +25,7 @@ t.test('HS256 with issuer and audience checks', async (t) => {
   t.equal((await whoami(app, signHs256({ sub: 'u1', iss: 'https://idp.example', aud: 'dyad', exp: 1000 }, JWT_SECRET))).statusCode, 401, 'expired')
   t.equal((await whoami(app, signHs256({ sub: 'u1', iss: 'https://idp.example', aud: 'dyad', exp: exp() }, 'x'.repeat(40)))).statusCode, 401, 'wrong secret')
   t.equal((await whoami(app, signHs256({ iss: 'https://idp.example', aud: 'dyad', exp: exp() }, JWT_SECRET))).statusCode, 401, 'no subject')
+  t.equal((await whoami(app, signHs256({ sub: 'u1', iss: 'https://idp.example', aud: 'dyad' }, JWT_SECRET))).statusCode, 401, 'no expiry')
   t.equal((await whoami(app, unsigned({ sub: 'u1', iss: 'https://idp.example', aud: 'dyad', exp: exp() }))).statusCode, 401, 'alg none')
   t.equal((await whoami(app, 'not.a.jwt')).statusCode, 401)
 })

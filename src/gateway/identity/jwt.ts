@@ -45,7 +45,8 @@ export async function registerJwt(app: FastifyInstance, config: JwtConfig) {
       algorithms: accepted as any,
       ...(config.issuer ? { allowedIss: config.issuer } : {}),
       ...(config.audience ? { allowedAud: config.audience } : {}),
-      requiredClaims: ['sub'],
+      // A token without an expiry would be valid forever once leaked: refuse it.
+      requiredClaims: ['sub', 'exp'],
     },
   })
 }
