@@ -48,7 +48,8 @@ export function splitDer(b: Buffer): Buffer[] {
   return out
 }
 
-function oid(b: Uint8Array, t: Tlv): string {
+/** Dotted text of an OBJECT IDENTIFIER's contents. */
+export function oid(b: Uint8Array, t: Tlv): string {
   const bytes = b.subarray(t.start, t.end)
   const parts = [Math.floor(bytes[0] / 40), bytes[0] % 40]
   let v = 0

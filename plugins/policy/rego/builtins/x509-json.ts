@@ -1,6 +1,6 @@
 /** An X509Certificate as Go's x509.Certificate marshals to JSON (the fields policies read), plus OPA's URIStrings. */
 import type { X509Certificate } from 'node:crypto'
-import { children, readName, readTlv, type Tlv } from './der.ts'
+import { children, oid, readName, readTlv, type Tlv } from './der.ts'
 import { parseIP } from './ip.ts'
 
 const PUBLIC_KEY_ALGORITHM: Record<string, number> = { rsa: 1, dsa: 2, ec: 3, ed25519: 4 }
@@ -16,17 +16,6 @@ const SIGNATURE_ALGORITHM: Record<string, number> = {
 const EXT_KEY_USAGE: Record<string, number> = {
   '2.5.29.37.0': 0, '1.3.6.1.5.5.7.3.1': 1, '1.3.6.1.5.5.7.3.2': 2, '1.3.6.1.5.5.7.3.3': 3, '1.3.6.1.5.5.7.3.4': 4,
   '1.3.6.1.5.5.7.3.5': 5, '1.3.6.1.5.5.7.3.6': 6, '1.3.6.1.5.5.7.3.7': 7, '1.3.6.1.5.5.7.3.8': 8, '1.3.6.1.5.5.7.3.9': 9,
-}
-
-function oidOf(b: Uint8Array, t: Tlv): string {
-  const bytes = b.subarray(t.start, t.end)
-  const parts = [Math.floor(bytes[0] / 40), bytes[0] % 40]
-  let v = 0
-  for (const x of bytes.subarray(1)) {
-    v = v * 128 + (x & 0x7f)
-    if (!(x & 0x80)) { parts.push(v); v = 0 }
-  }
-  return parts.join('.')
 }
 
 function altNames(c: X509Certificate, kind: string): string[] | null {
@@ -67,7 +56,7 @@ export function certJson(c: X509Certificate): Record<string, unknown> {
     Raw: der.toString('base64'), RawTBSCertificate: slice(tbs), RawSubjectPublicKeyInfo: slice(parts[off + 5]),
     RawSubject: slice(parts[off + 4]), RawIssuer: slice(parts[off + 2]),
     Signature: Buffer.from(der.subarray(sig.start + 1, sig.end)).toString('base64'),
-    SignatureAlgorithm: SIGNATURE_ALGORITHM[oidOf(der, children(der, sigAlg)[0])] ?? 0,
+    SignatureAlgorithm: SIGNATURE_ALGORITHM[oid(der, children(der, sigAlg)[0])] ?? 0,
     PublicKeyAlgorithm: PUBLIC_KEY_ALGORITHM[c.publicKey.asymmetricKeyType ?? ''] ?? 0, PublicKey: null,
     Version: off ? der[parts[0].start + 2] + 1 : 1, SerialNumber: BigInt('0x' + c.serialNumber),
     Issuer: readName(der, parts[off + 2]), Subject: readName(der, parts[off + 4]),
