@@ -1,18 +1,10 @@
-/** Values printed as Rego terms, as OPA prints them in sprintf %v and error messages. */
-import { sortedEntries, sortedItems, toJsonText, type Value } from '../value.ts'
+/** Values printed as Rego terms, as OPA prints them in sprintf %v: strings in Go's quoting. */
+import { termText } from '../term-text.ts'
+import type { Value } from '../value.ts'
 import { goQuoteJson } from './go-text.ts'
 
+const goQuote = (s: string) => goQuoteJson(s).replace(/\\u003c/g, '<').replace(/\\u003e/g, '>').replace(/\\u0026/g, '&')
+
 export function regoText(v: Value): string {
-  switch (v.type) {
-    case 'string':
-      return goQuoteJson(v.value).replace(/\\u003c/g, '<').replace(/\\u003e/g, '>').replace(/\\u0026/g, '&')
-    case 'array':
-      return '[' + v.items.map(regoText).join(', ') + ']'
-    case 'set':
-      return v.items.size === 0 ? 'set()' : '{' + sortedItems(v).map(regoText).join(', ') + '}'
-    case 'object':
-      return '{' + sortedEntries(v).map(([k, x]) => regoText(k) + ': ' + regoText(x)).join(', ') + '}'
-    default:
-      return toJsonText(v)
-  }
+  return termText(v, goQuote)
 }
