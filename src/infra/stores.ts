@@ -32,6 +32,7 @@ export interface Stores {
   close(): Promise<void>
 }
 
+/** Each adapter's options are the slice of configuration that selected it (extra `kind` ignored). */
 export async function createStores(config: DyadConfig): Promise<Stores> {
   const opened: Array<{ close(): Promise<void> }> = []
   const track = <T extends { close(): Promise<void> }>(store: T) => {
@@ -45,39 +46,29 @@ export async function createStores(config: DyadConfig): Promise<Stores> {
   try {
     const sql = track(
       config.sql.kind === 'postgres'
-        ? createPgDatabase({ url: config.sql.url, poolSize: config.sql.poolSize })
-        : await createPgliteDatabase({ dataDir: config.sql.dataDir }),
+        ? createPgDatabase(config.sql)
+        : await createPgliteDatabase(config.sql),
     )
     await migrate(sql)
     const kv = track(
       config.kv.kind === 'etcd'
-        ? await createEtcdKv({ endpoints: config.kv.endpoints, namespace: config.kv.namespace })
+        ? await createEtcdKv(config.kv)
         : await createSqlKv({ db: sql }),
     )
     const platform = track(
       config.platformStore.kind === 'mongodb'
-        ? await createMongoPlatformStore({ uri: config.platformStore.uri, database: config.platformStore.database })
+        ? await createMongoPlatformStore(config.platformStore)
         : await createSqlPlatformStore({ db: sql }),
     )
     const appData = track(
       config.appDataStore.kind === 'cosmos'
-        ? await createCosmosAppData({
-            endpoint: config.appDataStore.endpoint,
-            key: config.appDataStore.key,
-            database: config.appDataStore.database,
-            allowSelfSigned: config.appDataStore.allowSelfSigned,
-          })
+        ? await createCosmosAppData(config.appDataStore)
         : await createSqlAppData({ db: sql }),
     )
     const secrets = track(
       config.secrets.kind === 'vault'
-        ? await createVaultSecrets({
-            addr: config.secrets.addr,
-            token: config.secrets.token,
-            mount: config.secrets.mount,
-            prefix: config.secrets.prefix,
-          })
-        : await createLocalSecrets({ file: config.secrets.file, key: config.secrets.key, keyFile: config.secrets.keyFile }),
+        ? await createVaultSecrets(config.secrets)
+        : await createLocalSecrets(config.secrets),
     )
     return { sql, kv, platform, appData, secrets, close: closeAll }
   } catch (err) {
