@@ -13,7 +13,11 @@ export interface CompiledProject {
   policy: CompiledPolicy
   data: Value
   snapshot: PolicySnapshot
+  /** Whether a module declares `package system.log` (decision-log masking), decided once per compile. */
+  hasLogMask: boolean
 }
+
+const LOG_MASK_PACKAGE = /^\s*package\s+system\.log\b/m
 
 export function compileErrors(err: unknown): OpaErrorItem[] | undefined {
   if (err instanceof RegoErrors) return err.errors.map((e) => e.toJSON())
@@ -46,7 +50,12 @@ export function createCompiledCache(deps: { store: PolicyStore; onCompileFailure
       return same
     }
     try {
-      const compiled = { policy: compileOrThrow(snapshot.modules), data: fromJs(snapshot.data), snapshot }
+      const compiled = {
+        policy: compileOrThrow(snapshot.modules),
+        data: fromJs(snapshot.data),
+        snapshot,
+        hasLogMask: snapshot.modules.some((m) => LOG_MASK_PACKAGE.test(m.raw)),
+      }
       entries.set(projectId, compiled)
       return compiled
     } catch (err) {

@@ -58,8 +58,7 @@ function upsertAt(event: Record<string, any>, segs: string[], value: unknown) {
 
 /** Applies the project's mask rules to the event in place. Mask failures erase input and result: fail safe. */
 export function applyMask(compiled: CompiledProject, event: DecisionEvent): void {
-  const hasMask = compiled.snapshot.modules.some((m) => /^\s*package\s+system\.log\b/m.test(m.raw))
-  if (!hasMask) return
+  if (!compiled.hasLogMask) return
   let rules: unknown
   try {
     rules = toJs(evaluate(compiled.policy, { path: 'data.system.log.mask', input: fromJs(event), data: compiled.data, budget: { timeoutMs: 200 } }).result ?? fromJs([]))
