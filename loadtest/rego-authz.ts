@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { ACTIONS } from '../src/gateway/authorize.ts'
+import { ACTIONS } from '../src/app.ts'
 import { compileModules, evaluate } from '../plugins/policy/rego/index.ts'
 import { fromJs, toJs } from '../plugins/policy/rego/value.ts'
 import { benchCases, expectEqual, microData, microTable, type DecisionCase } from './rego-micro.ts'

@@ -3,7 +3,6 @@
  * configuration, builds each domain's service on them, and registers the gateway layer and the
  * domain plugins. It never listens (server.ts does), so tests build the app and use `inject`.
  */
-import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -17,10 +16,18 @@ import { createMetricsRegistry } from './gateway/metrics.ts'
 import { opsRoutes } from './gateway/ops-routes.ts'
 import { createRateLimiter } from './gateway/rate-limit.ts'
 import { applyRouteConventions } from './gateway/route-conventions.ts'
-import { ErrorSchema } from './gateway/schemas.ts'
+import { ErrorSchema } from './contracts/schemas.ts'
 import { createValidatorCompiler } from './gateway/validation.ts'
+import { serverOptions } from './gateway/server-options.ts'
+import type { ActionCatalog } from './contracts/authorization.ts'
+import { gatewayActions } from './gateway/actions.ts'
+import { platformActions } from '../plugins/platform/actions.ts'
+import { policyActions } from '../plugins/policy/actions.ts'
 import { createPlatformService, platformPlugin, platformSchemas } from '../plugins/platform/index.ts'
 import { createDecisionLog, createPolicyService, createPolicyStore, createRegoAuthorizer, policyPlugin } from '../plugins/policy/index.ts'
+
+/** The action catalog: the gateway's slice and every domain's, checked by `authorize` on every request. */
+export const ACTIONS: ActionCatalog = { ...gatewayActions, ...platformActions, ...policyActions }
 
 export interface BuildOptions {
   config: DyadConfig
@@ -37,8 +44,6 @@ export interface DyadApp {
   bootstrapKey?: string
 }
 
-const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/
-
 export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
   const { config } = opts
   const stores = opts.stores ?? (await createStores(config))
@@ -47,14 +52,7 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
 
   const app = Fastify({
     logger: opts.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
-    bodyLimit: config.bodyLimit,
-    // A caller-supplied request id is kept (so one id follows a request across both DCs' logs) only
-    // when it is short and plain; anything else gets a fresh UUID.
-    genReqId: (req) => {
-      const given = req.headers['x-request-id']
-      return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID()
-    },
-    ajv: { customOptions: { strict: false } },
+    ...serverOptions({ bodyLimit: config.bodyLimit }),
   })
   app.setValidatorCompiler(createValidatorCompiler(sharedSchemas))
   for (const s of sharedSchemas) app.addSchema(s)
@@ -81,7 +79,7 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
   // Policy domain first: its Rego authorizer is what the gateway's `authorize` runs on.
   const policyStore = createPolicyStore(stores.kv)
   const decisions = createDecisionLog(stores.appData)
-  const authorizer = createRegoAuthorizer({ members: stores.platform, store: policyStore, log: app.log })
+  const authorizer = createRegoAuthorizer({ catalog: ACTIONS, members: stores.platform, store: policyStore, log: app.log })
   const policy = createPolicyService({
     store: policyStore,
     decisions,

@@ -1,4 +1,4 @@
-import { IdSchema, SubjectSchema } from '../../src/gateway/schemas.ts'
+import { IdSchema, SubjectSchema } from '../../src/contracts/schemas.ts'
 
 export const ProjectSchema = {
   $id: 'Project',

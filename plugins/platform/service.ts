@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { ApiKeyRecord, AuditQuery, Member, PlatformStore, Project, ProjectRole } from '../../src/infra/ports/platform.ts'
-import type { Principal } from '../../src/gateway/principal.ts'
+import type { Principal } from '../../src/contracts/principal.ts'
 import { generateApiKey, hashSecret } from '../../src/shared/api-key.ts'
 import { PlatformErrors } from './errors.ts'
 

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { MUTATING } from './idempotency.ts'
-import { errorResponses } from './schemas.ts'
+import { errorResponses } from '../contracts/schemas.ts'
 
 export function applyRouteConventions(app: FastifyInstance, opts: { publicPrefixes: string[] }) {
   app.addHook('onRoute', (route) => {

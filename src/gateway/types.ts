@@ -1,4 +1,4 @@
-import type { Principal } from './principal.ts'
+import type { Principal } from '../contracts/principal.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -7,10 +7,8 @@
  * can never lock platform admins out of the platform API (including the route that fixes it).
  */
 import { readFileSync } from 'node:fs'
-import type { Authorizer, Decision } from '../../../src/gateway/authorize.ts'
-import { ACTIONS } from '../../../src/gateway/authorize.ts'
-import type { Principal, Resource } from '../../../src/gateway/principal.ts'
-import type { ProjectRole } from '../../../src/infra/ports/platform.ts'
+import type { ActionCatalog, Authorizer, Decision } from '../../../src/contracts/authorization.ts'
+import type { Principal, ProjectRole, Resource } from '../../../src/contracts/principal.ts'
 import { compileModules, evaluate, type CompiledPolicy } from '../rego/index.ts'
 import { fromJs, toJs } from '../rego/value.ts'
 import { compileOrThrow } from '../compiled.ts'
@@ -18,7 +16,6 @@ import { PolicyErrors } from '../errors.ts'
 import type { PolicyStore } from '../store.ts'
 
 export const SHIPPED_AUTHZ = readFileSync(new URL('./authz.rego', import.meta.url), 'utf8')
-const ACTIONS_DATA = fromJs({ dyad: { actions: ACTIONS } })
 const BUDGET = { timeoutMs: 100, maxSteps: 1_000_000 }
 
 export interface RegoAuthorizer extends Authorizer {
@@ -29,10 +26,14 @@ export interface RegoAuthorizer extends Authorizer {
 }
 
 export function createRegoAuthorizer(deps: {
+  /** The assembled action catalog (every domain's slice), read by the policy as data.dyad.actions. */
+  catalog: ActionCatalog
   members: { getMember(projectId: string, subject: string): Promise<{ role: ProjectRole } | undefined> }
   store: PolicyStore
   log: { error(obj: object, msg: string): void }
 }): RegoAuthorizer {
+  const ACTIONS = deps.catalog
+  const ACTIONS_DATA = fromJs({ dyad: { actions: ACTIONS } })
   const shipped = compileModules({ files: { 'dyad/authz.rego': SHIPPED_AUTHZ } })
   const overrides = new Map<string, Promise<CompiledPolicy | null>>()
 

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify'
 import { readBundle, writeBundle } from '../bundle/bundle.ts'
 import { BundleError } from '../bundle/errors.ts'
-import { jsonDepth, MAX_BODY_DEPTH } from '../../../src/gateway/body-depth.ts'
+import { jsonDepth, MAX_BODY_DEPTH } from '../../../src/shared/json-depth.ts'
 import { PolicyErrors } from '../errors.ts'
 import type { PolicyService } from '../service.ts'
 import { projectOnly } from './opa-common.ts'

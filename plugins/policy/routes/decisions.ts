@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { IdSchema } from '../../../src/gateway/schemas.ts'
+import { IdSchema } from '../../../src/contracts/schemas.ts'
 import type { DecisionLog } from '../decision-log.ts'
 import { PolicyErrors } from '../errors.ts'
 import { projectOnly } from './opa-common.ts'

@@ -1,5 +1,5 @@
 /** Pieces shared by the OPA-compatible routes. */
-import { IdSchema } from '../../../src/gateway/schemas.ts'
+import { IdSchema } from '../../../src/contracts/schemas.ts'
 import { PolicyErrors } from '../errors.ts'
 
 export const tags = ['policy (OPA API)']

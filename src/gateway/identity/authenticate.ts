@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify'
 import type { PlatformStore } from '../../infra/ports/platform.ts'
 import { parseApiKey, secretMatches } from '../../shared/api-key.ts'
 import { Errors } from '../../shared/errors.ts'
-import type { Principal } from '../principal.ts'
+import type { Principal } from '../../contracts/principal.ts'
 
 export type Authenticate = (request: FastifyRequest) => Promise<Principal>
 

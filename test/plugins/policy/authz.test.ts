@@ -4,8 +4,9 @@
  * denies (fails closed).
  */
 import t from 'tap'
-import { ACTIONS, createRoleAuthorizer } from '../../../src/gateway/authorize.ts'
-import type { Principal } from '../../../src/gateway/principal.ts'
+import type { Principal } from '../../../src/contracts/principal.ts'
+import { ACTIONS } from '../../../src/app.ts'
+import { createRoleAuthorizer } from '../../helpers/role-oracle.ts'
 import { createRegoAuthorizer } from '../../../plugins/policy/authz/authorizer.ts'
 import type { PolicyStore } from '../../../plugins/policy/store.ts'
 import { ADMIN_KEY, bearer, buildTestApp } from '../../helpers/app.ts'
@@ -15,8 +16,8 @@ t.test('the shipped Rego policy decides exactly like the role table', async (t) 
   const members = { getMember: async (p: string, s: string) => (roles[`${p}/${s}`] ? { role: roles[`${p}/${s}`] } : undefined) }
   const noOverrides = { getAuthzOverride: async () => undefined } as unknown as PolicyStore
   const errors: unknown[] = []
-  const rego = createRegoAuthorizer({ members, store: noOverrides, log: { error: (o) => errors.push(o) } })
-  const table = createRoleAuthorizer(members)
+  const rego = createRegoAuthorizer({ catalog: ACTIONS, members, store: noOverrides, log: { error: (o) => errors.push(o) } })
+  const table = createRoleAuthorizer(ACTIONS, members)
   const principals: Principal[] = []
   for (const subject of ['ann', 'bo', 'cy', 'root']) {
     for (const projectScope of [null, 'p1', 'p2']) {

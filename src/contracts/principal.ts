@@ -1,4 +1,12 @@
-/** Who is calling, as established by the identity layer; handed to authorization and services. */
+/**
+ * Who is calling and what they act on: established by the gateway's identity layer, handed to
+ * authorization and to every domain's service. Part of the contracts module: it imports nothing from
+ * the gateway or from any domain, so both sides can depend on it.
+ */
+
+/** Roles inside one project (a platform admin is a flag on the principal, not a project role). */
+export type ProjectRole = 'project-admin' | 'project-user'
+
 export interface Principal {
   subject: string
   via: 'api-key' | 'jwt'

@@ -3,7 +3,7 @@
  * later recursive step (schema validation, cloning, Rego value conversion, storage drivers) could
  * overflow the stack on a hostile `[[[[...]]]]`; one check up front keeps that a clean 400.
  */
-import { DyadError } from '../shared/errors.ts'
+import { DyadError } from './errors.ts'
 
 export const MAX_BODY_DEPTH = 100
 
