@@ -50,7 +50,7 @@ export const regoAuthz: Scenario = {
       prepared('member reads project → allow', memberRead, { allow: true, reason: 'allowed' }),
       prepared('platform admin creates project → allow', input(admin, 'project.create', null), { allow: true, reason: 'allowed' }),
       prepared('scoped key, other project → deny', input(scoped, 'policy.write', 'other'), { allow: false, reason: 'key is scoped to project shop' }),
-      prepared('member writes secret → deny', input(member, 'secret.write', 'shop'), { allow: false, reason: 'requires project-admin' }),
+      prepared('member writes policy → deny', input(member, 'policy.write', 'shop'), { allow: false, reason: 'requires project-admin' }),
       {
         label: 'member read, incl. fromJs(input) + toJs(result)',
         fn: () => toJs(decide(memberRead)!),

@@ -140,7 +140,7 @@ export function createPlatformService(deps: { store: PlatformStore; now?: () => 
         if (!(await store.getApiKey(id))) {
           // Both DCs may start at once against one store: the loser of the insert finds the key there.
           await issueKey({ name: 'bootstrap', subject, projectId: null, token: configuredKey }).catch((err) => {
-            if ((err as { code?: string }).code !== 'PLATFORM_CONFLICT') throw err
+            if (!PlatformErrors.conflict.is(err)) throw err
           })
         }
         return { subject }

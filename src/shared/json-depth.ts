@@ -3,7 +3,7 @@
  * later recursive step (schema validation, cloning, Rego value conversion, storage drivers) could
  * overflow the stack on a hostile `[[[[...]]]]`; one check up front keeps that a clean 400.
  */
-import { DyadError } from './errors.ts'
+import { Errors } from './errors.ts'
 
 export const MAX_BODY_DEPTH = 100
 
@@ -24,6 +24,6 @@ export function jsonDepth(value: unknown, limit = MAX_BODY_DEPTH): number {
 
 export function assertBodyDepth(body: unknown) {
   if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body) && jsonDepth(body) > MAX_BODY_DEPTH) {
-    throw new DyadError('BODY_TOO_DEEP', 400, `The JSON body is nested more than ${MAX_BODY_DEPTH} levels deep.`)
+    throw Errors.bodyTooDeep(`The JSON body is nested more than ${MAX_BODY_DEPTH} levels deep.`)
   }
 }

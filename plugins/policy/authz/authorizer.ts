@@ -1,86 +1,149 @@
 /**
- * The gateway's `authorize` facade backed by Rego: the shipped `data.dyad.authz` policy, or a
- * project's replacement of it. Fails closed: a policy that errors, times out or returns anything
- * but {"allow": true, ...} is a denial, and the error is logged.
+ * The gateway's `authorize` facade backed by Rego, and the one owner of everything it needs: the
+ * shipped `data.dyad.authz` policy, each project's replacement of it (compiled once, dropped by
+ * `invalidate`), and the scope rule that picks between them. The role rules themselves live in
+ * the policy only.
  *
- * Platform-scoped actions are always decided by the shipped policy, so a project's replacement
- * can never lock platform admins out of the platform API (including the route that fixes it).
+ * Scope rule: platform-scoped actions (and requests without a project) are always decided by the
+ * shipped policy, so a project's replacement can never lock platform admins out of the platform
+ * API, including the route that fixes it. Every other action in a project uses the project's
+ * replacement when it has one.
+ *
+ * Fails closed: a policy that cannot be read or compiled, errors, times out or returns anything
+ * but {"allow": true, ...} is a denial, and the error is logged. A failing role lookup is not a
+ * policy answer: it propagates, and the gateway answers it as the internal error it is.
+ *
+ * Synchronous when it can be: with the role known in memory and the project's policy compiled,
+ * `authorize` returns a Decision without creating a promise.
  */
 import { readFileSync } from 'node:fs'
 import type { ActionCatalog, Authorizer, Decision } from '../../../src/contracts/authorization.ts'
 import type { Principal, ProjectRole, Resource } from '../../../src/contracts/principal.ts'
-import { compileModules, evaluate, type CompiledPolicy } from '../rego/index.ts'
+import { compileModules } from '../rego/index.ts'
 import { fromJs, toJs } from '../rego/value.ts'
 import { compileOrThrow } from '../compiled.ts'
 import { PolicyErrors } from '../errors.ts'
 import type { PolicyStore } from '../store.ts'
+import { prepareAuthzPolicy, type AuthzPolicy } from './authz-policy.ts'
+import type { DecisionCacheStats } from './decision-cache.ts'
+import { keyedInput } from './input.ts'
 
 export const SHIPPED_AUTHZ = readFileSync(new URL('./authz.rego', import.meta.url), 'utf8')
 const BUDGET = { timeoutMs: 100, maxSteps: 1_000_000 }
+/** Per compiled policy. An entry is ~200 bytes of key plus a shared frozen decision. */
+const DEFAULT_CACHE_SIZE = 10_000
+
+/** Who holds which role in a project. May answer synchronously (an in-memory directory) or not. */
+export interface RoleDirectory {
+  roleOf(projectId: string, subject: string): ProjectRole | null | Promise<ProjectRole | null>
+}
 
 export interface RegoAuthorizer extends Authorizer {
-  /** A project's replacement changed (from either DC): drop the cached compile. */
+  authorize(principal: Principal, action: string, resource: Resource): Decision | Promise<Decision>
+  /** A project's replacement changed (from either DC): drop its compile and its cached decisions. */
   invalidate(projectId: string): void
   /** Compiles a candidate replacement and checks it answers a sample request with the right shape. */
   validateReplacement(raw: string): void
+  /** Decision-cache counters summed over the shipped policy and every loaded replacement. */
+  cacheStats(): DecisionCacheStats
 }
 
-export function createRegoAuthorizer(deps: {
+export interface RegoAuthorizerDeps {
   /** The assembled action catalog (every domain's slice), read by the policy as data.dyad.actions. */
   catalog: ActionCatalog
-  members: { getMember(projectId: string, subject: string): Promise<{ role: ProjectRole } | undefined> }
-  store: PolicyStore
+  roles: RoleDirectory
+  store: Pick<PolicyStore, 'getAuthzOverride'>
   log: { error(obj: object, msg: string): void }
-}): RegoAuthorizer {
-  const ACTIONS = deps.catalog
-  const ACTIONS_DATA = fromJs({ dyad: { actions: ACTIONS } })
-  const shipped = compileModules({ files: { 'dyad/authz.rego': SHIPPED_AUTHZ } })
-  const overrides = new Map<string, Promise<CompiledPolicy | null>>()
+  /** Decisions cached per compiled policy (0 turns the cache off; default 10,000). */
+  decisionCacheSize?: number
+}
 
-  function policyFor(projectId: string | undefined, action: string): Promise<CompiledPolicy | null> {
-    if (!projectId || ACTIONS[action]?.scope === 'platform') return Promise.resolve(null)
-    let p = overrides.get(projectId)
-    if (!p) {
-      p = deps.store.getAuthzOverride(projectId).then((raw) => (raw ? compileModules({ files: { [`authz/${projectId}.rego`]: raw } }) : null))
-      p.catch(() => overrides.delete(projectId))
-      overrides.set(projectId, p)
-    }
+type Loaded = AuthzPolicy | null
+
+const isPromise = <T>(x: T | Promise<T>): x is Promise<T> => typeof (x as { then?: unknown } | null)?.then === 'function'
+
+export function createRegoAuthorizer(deps: RegoAuthorizerDeps): RegoAuthorizer {
+  const catalog = deps.catalog
+  const prepare = { data: fromJs({ dyad: { actions: catalog } }), budget: BUDGET, cacheSize: deps.decisionCacheSize ?? DEFAULT_CACHE_SIZE }
+  const shipped = prepareAuthzPolicy(compileModules({ files: { 'dyad/authz.rego': SHIPPED_AUTHZ } }), prepare)
+  /** A project's replacement (null: none), or its load in flight. */
+  const overrides = new Map<string, Loaded | Promise<Loaded>>()
+
+  function load(projectId: string): Promise<Loaded> {
+    const p: Promise<Loaded> = deps.store
+      .getAuthzOverride(projectId)
+      .then((raw) => (raw ? prepareAuthzPolicy(compileModules({ files: { [`authz/${projectId}.rego`]: raw } }), prepare) : null))
+    overrides.set(projectId, p)
+    // Only the load that is still current may settle the entry: an invalidate during the read
+    // has already removed it, and the next request reads again.
+    p.then(
+      (v) => overrides.get(projectId) === p && overrides.set(projectId, v),
+      () => overrides.get(projectId) === p && overrides.delete(projectId),
+    )
     return p
   }
 
-  function decide(policy: CompiledPolicy, input: unknown): Decision {
-    const out = toJs(evaluate(policy, { path: 'data.dyad.authz.decision', input: fromJs(input), data: ACTIONS_DATA, budget: BUDGET }).result ?? fromJs(null)) as any
-    if (out && out.allow === true) return { allow: true, reason: String(out.reason ?? 'allowed') }
-    return { allow: false, reason: typeof out?.reason === 'string' ? out.reason : 'denied by policy' }
+  function policyFor(projectId: string | undefined, action: string): AuthzPolicy | Promise<AuthzPolicy> {
+    if (!projectId || catalog[action]?.scope === 'platform') return shipped
+    const entry = overrides.has(projectId) ? overrides.get(projectId)! : load(projectId)
+    if (isPromise(entry)) return entry.then((v) => v ?? shipped)
+    return entry ?? shipped
+  }
+
+  function failClosed(err: unknown, principal: Principal, action: string, resource: Resource): Decision {
+    deps.log.error({ err, action, projectId: resource.projectId, subject: principal.subject }, 'authorization policy failed; denying')
+    return { allow: false, reason: 'authorization policy error' }
+  }
+
+  function decide(policy: AuthzPolicy, principal: Principal, role: ProjectRole | null, action: string, resource: Resource): Decision {
+    try {
+      return policy.decide(keyedInput({ principal: { ...principal, role }, project: resource.projectId ?? null, action, resource }))
+    } catch (err) {
+      return failClosed(err, principal, action, resource)
+    }
+  }
+
+  function decideWithRole(principal: Principal, role: ProjectRole | null, action: string, resource: Resource): Decision | Promise<Decision> {
+    const policy = policyFor(resource.projectId, action)
+    if (!isPromise(policy)) return decide(policy, principal, role, action, resource)
+    return policy.then(
+      (p) => decide(p, principal, role, action, resource),
+      (err) => failClosed(err, principal, action, resource),
+    )
   }
 
   return {
-    async authorize(principal: Principal, action: string, resource: Resource): Promise<Decision> {
+    authorize(principal, action, resource) {
       const projectId = resource.projectId
-      const role = projectId ? ((await deps.members.getMember(projectId, principal.subject))?.role ?? null) : null
-      const input = { principal: { ...principal, role }, project: projectId ?? null, action, resource }
-      try {
-        const override = await policyFor(projectId, action)
-        return decide(override ?? shipped, input)
-      } catch (err) {
-        deps.log.error({ err, action, projectId, subject: principal.subject }, 'authorization policy failed; denying')
-        return { allow: false, reason: 'authorization policy error' }
-      }
+      const role = projectId ? deps.roles.roleOf(projectId, principal.subject) : null
+      if (isPromise(role)) return role.then((r) => decideWithRole(principal, r, action, resource))
+      return decideWithRole(principal, role, action, resource)
     },
     invalidate(projectId) {
       overrides.delete(projectId)
     },
     validateReplacement(raw) {
       if (!/^\s*package\s+dyad\.authz\s*$/m.test(raw)) throw PolicyErrors.invalidParameter('the replacement must declare `package dyad.authz`')
-      const policy = compileOrThrow([{ id: 'authz.rego', raw }])
+      const policy = prepareAuthzPolicy(compileOrThrow([{ id: 'authz.rego', raw }]), { ...prepare, cacheSize: 0 })
       const sample = { principal: { subject: 's', via: 'api-key', projectScope: null, platformAdmin: false, role: 'project-user' }, project: 'p', action: 'project.read', resource: { type: 'project', projectId: 'p' } }
-      let out: any
+      let out: unknown
       try {
-        out = toJs(evaluate(policy, { path: 'data.dyad.authz.decision', input: fromJs(sample), data: ACTIONS_DATA, budget: BUDGET }).result ?? fromJs(null))
+        out = toJs(policy.evaluate(fromJs(sample)) ?? fromJs(null))
       } catch (err) {
         throw PolicyErrors.invalidParameter(`the replacement fails on a sample request: ${(err as Error).message}`)
       }
-      if (!out || typeof out.allow !== 'boolean') throw PolicyErrors.invalidParameter('data.dyad.authz.decision must be an object with a boolean `allow`')
+      const shape = out as { allow?: unknown } | null
+      if (!shape || typeof shape.allow !== 'boolean') throw PolicyErrors.invalidParameter('data.dyad.authz.decision must be an object with a boolean `allow`')
+    },
+    cacheStats() {
+      const stats = { hits: 0, misses: 0, size: 0 }
+      for (const p of [shipped, ...overrides.values()]) {
+        if (!p || isPromise(p) || !p.cache) continue
+        stats.hits += p.cache.hits
+        stats.misses += p.cache.misses
+        stats.size += p.cache.size
+      }
+      return stats
     },
   }
 }

@@ -10,6 +10,7 @@
  */
 import { BUILTINS } from './builtins/index.ts'
 import { compileModuleSources, compileQuery, type CompiledModules, type CompiledQuery } from './compiler/index.ts'
+import { nondeterministicBuiltins } from './compiler/determinism.ts'
 import { RegoError, RegoErrors } from './errors.ts'
 import { Budget, type BudgetOptions } from './eval/budget.ts'
 import { Ctx } from './eval/context.ts'
@@ -28,6 +29,13 @@ export interface CompiledPolicy extends CompiledModules {
   queries: Map<string, CompiledQuery>
   /** Base data bundled with the policy; `evaluate({ data })` replaces it. */
   data?: Value
+  /**
+   * Non-deterministic built-ins the modules can reach (clock, randomness, network, print; see
+   * compiler/determinism.ts). Empty means a path's value depends only on input and data, so a
+   * caller may cache decisions by (this policy object, input, data). Ad-hoc query text is not
+   * covered: it is compiled at evaluation.
+   */
+  nondeterministic: readonly string[]
 }
 
 const MAX_CACHED_QUERIES = 1000
@@ -38,7 +46,8 @@ const funcInfo = {
 
 /** Parses and compiles modules (file name -> source). Throws `RegoErrors` with every problem found. */
 export function compileModules(opts: { files: Record<string, string>; data?: Value }): CompiledPolicy {
-  return { ...compileModuleSources(opts.files, funcInfo), queries: new Map(), data: opts.data }
+  const compiled = compileModuleSources(opts.files, funcInfo)
+  return { ...compiled, queries: new Map(), data: opts.data, nondeterministic: nondeterministicBuiltins(compiled.rules) }
 }
 
 export interface EvaluateOptions {

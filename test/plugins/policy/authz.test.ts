@@ -4,42 +4,61 @@
  * denies (fails closed).
  */
 import t from 'tap'
-import type { Principal } from '../../../src/contracts/principal.ts'
+import type { Principal, ProjectRole } from '../../../src/contracts/principal.ts'
 import { ACTIONS } from '../../../src/app.ts'
 import { createRoleAuthorizer } from '../../helpers/role-oracle.ts'
 import { createRegoAuthorizer } from '../../../plugins/policy/authz/authorizer.ts'
-import type { PolicyStore } from '../../../plugins/policy/store.ts'
 import { ADMIN_KEY, bearer, buildTestApp } from '../../helpers/app.ts'
 
-t.test('the shipped Rego policy decides exactly like the role table', async (t) => {
-  const roles: Record<string, 'project-admin' | 'project-user'> = { 'p1/ann': 'project-admin', 'p1/bo': 'project-user', 'p2/bo': 'project-admin' }
-  const members = { getMember: async (p: string, s: string) => (roles[`${p}/${s}`] ? { role: roles[`${p}/${s}`] } : undefined) }
-  const noOverrides = { getAuthzOverride: async () => undefined } as unknown as PolicyStore
-  const errors: unknown[] = []
-  const rego = createRegoAuthorizer({ catalog: ACTIONS, members, store: noOverrides, log: { error: (o) => errors.push(o) } })
-  const table = createRoleAuthorizer(ACTIONS, members)
-  const principals: Principal[] = []
+const ROLES: Record<string, ProjectRole> = { 'p1/ann': 'project-admin', 'p1/bo': 'project-user', 'p2/bo': 'project-admin' }
+const roleOf = (p: string, s: string): ProjectRole | null => ROLES[`${p}/${s}`] ?? null
+const noOverrides = { getAuthzOverride: async () => undefined }
+
+function allPrincipals(): Principal[] {
+  const out: Principal[] = []
   for (const subject of ['ann', 'bo', 'cy', 'root']) {
     for (const projectScope of [null, 'p1', 'p2']) {
-      for (const via of ['api-key', 'jwt'] as const) principals.push({ subject, via, projectScope, platformAdmin: subject === 'root' })
+      for (const via of ['api-key', 'jwt'] as const) out.push({ subject, via, projectScope, platformAdmin: subject === 'root' })
     }
   }
-  let compared = 0
-  const mismatches: string[] = []
-  for (const p of principals) {
-    for (const action of [...Object.keys(ACTIONS), 'no.such.action']) {
-      for (const projectId of [undefined, 'p1', 'p2']) {
-        const resource = { type: action.split('.')[0], projectId }
-        const [a, b] = await Promise.all([table.authorize(p, action, resource), rego.authorize(p, action, resource)])
-        compared++
-        if (a.allow !== b.allow || (!a.allow && a.reason !== b.reason)) mismatches.push(`${JSON.stringify(p)} ${action} ${projectId}: table=${JSON.stringify(a)} rego=${JSON.stringify(b)}`)
+  return out
+}
+
+// The directory may answer synchronously (in memory) or with a promise (read-through): both are
+// compared with the oracle, twice each so the second pass is served by the decision cache.
+for (const mode of ['sync', 'async'] as const) {
+  t.test(`the shipped Rego policy decides exactly like the role table (${mode} roles)`, async (t) => {
+    const roles = { roleOf: mode === 'sync' ? roleOf : async (p: string, s: string) => roleOf(p, s) }
+    const errors: unknown[] = []
+    const rego = createRegoAuthorizer({ catalog: ACTIONS, roles, store: noOverrides, log: { error: (o) => errors.push(o) } })
+    const table = createRoleAuthorizer(ACTIONS, { getMember: async (p, s) => (roleOf(p, s) ? { role: roleOf(p, s)! } : undefined) })
+    let compared = 0
+    let syncAnswers = 0
+    const mismatches: string[] = []
+    for (const pass of [1, 2]) {
+      for (const p of allPrincipals()) {
+        for (const action of [...Object.keys(ACTIONS), 'no.such.action']) {
+          for (const projectId of [undefined, 'p1', 'p2']) {
+            const resource = { type: action.split('.')[0], projectId }
+            const answer = rego.authorize(p, action, resource)
+            if (!(answer instanceof Promise)) syncAnswers++
+            const [a, b] = [await table.authorize(p, action, resource), await answer]
+            compared++
+            if (a.allow !== b.allow || (!a.allow && a.reason !== b.reason)) mismatches.push(`pass ${pass} ${JSON.stringify(p)} ${action} ${projectId}: table=${JSON.stringify(a)} rego=${JSON.stringify(b)}`)
+          }
+        }
       }
     }
-  }
-  t.ok(compared > 1000, `${compared} decisions compared`)
-  t.same(mismatches, [], 'same allow for every case, and the same reason for every denial')
-  t.same(errors, [], 'no policy errors')
-})
+    t.ok(compared > 2000, `${compared} decisions compared`)
+    t.same(mismatches, [], 'same allow for every case, and the same reason for every denial')
+    t.same(errors, [], 'no policy errors')
+    const stats = rego.cacheStats()
+    t.ok(stats.hits >= compared / 2, `the second pass is served from the decision cache (${stats.hits} hits)`)
+    // Only the first request for each project waits (for the read of its replacement, if any).
+    if (mode === 'sync') t.equal(syncAnswers, compared - 2, 'with roles in memory and policies loaded, decisions come back without a promise')
+    else t.equal(syncAnswers, compared / 3, 'requests without a project skip the role lookup and answer synchronously')
+  })
+}
 
 t.test('platform admins replace a project\'s authorization policy; failures deny', async (t) => {
   const { app } = await buildTestApp(t)
