@@ -24,7 +24,7 @@ async function runCheck(check: ReadinessCheck): Promise<string> {
   }
 }
 
-export async function opsRoutes(app: FastifyInstance, opts: { dc: string; checks: Record<string, ReadinessCheck>; metrics: MetricsRegistry }) {
+export async function opsRoutes(app: FastifyInstance, opts: { dc: string; checks: Record<string, ReadinessCheck>; metrics: Pick<MetricsRegistry, 'render' | 'contentType'> }) {
   const tags = ['ops']
   app.get('/health/live', {
     config: { public: true },
@@ -34,9 +34,16 @@ export async function opsRoutes(app: FastifyInstance, opts: { dc: string; checks
 
   const readiness = {
     type: 'object',
-    required: ['status', 'checks'],
-    properties: { status: { type: 'string', enum: ['ok', 'unavailable'] }, dc: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'string' } } },
+    required: ['status', 'checks', 'runtime'],
+    properties: {
+      status: { type: 'string', enum: ['ok', 'unavailable'] },
+      dc: { type: 'string' },
+      checks: { type: 'object', additionalProperties: { type: 'string' } },
+      // Which runtime answers: during a rolling Node upgrade the two DCs may differ.
+      runtime: { type: 'object', required: ['node', 'v8'], properties: { node: { type: 'string' }, v8: { type: 'string' } } },
+    },
   }
+  const runtime = { node: process.version, v8: process.versions.v8 }
   app.get('/health/ready', {
     config: { public: true },
     schema: { tags, summary: 'Every dependency answers (503 names the ones that do not)', response: { 200: readiness, 503: readiness } },
@@ -45,14 +52,14 @@ export async function opsRoutes(app: FastifyInstance, opts: { dc: string; checks
       const results = await Promise.all(names.map((n) => runCheck(opts.checks[n])))
       const checks = Object.fromEntries(names.map((n, i) => [n, results[i]]))
       const ok = results.every((r) => r === 'ok')
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', dc: opts.dc, checks })
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', dc: opts.dc, checks, runtime })
     },
   })
 
   app.get('/metrics', {
     config: { public: true },
     schema: { tags, summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'], response: { 200: { type: 'string' } } },
-    handler: async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(opts.metrics.render()),
+    handler: async (_req, reply) => reply.type(opts.metrics.contentType).send(await opts.metrics.render()),
   })
 
   app.get('/openapi.json', {

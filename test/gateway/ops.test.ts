@@ -1,5 +1,6 @@
 import t from 'tap'
 import { ADMIN_KEY, bearer, buildTestApp } from '../helpers/app.ts'
+import { sample } from '../helpers/prometheus.ts'
 
 t.test('health, readiness per dependency, metrics and request ids', async (t) => {
   const { app } = await buildTestApp(t)
@@ -8,6 +9,7 @@ t.test('health, readiness per dependency, metrics and request ids', async (t) =>
   const ready = await app.inject({ method: 'GET', url: '/health/ready' })
   t.equal(ready.statusCode, 200)
   t.same(ready.json().checks, { sql: 'ok', kv: 'ok', platformStore: 'ok', appDataStore: 'ok', secrets: 'ok' })
+  t.same(ready.json().runtime, { node: process.version, v8: process.versions.v8 }, 'readiness names the runtime that answers')
 
   const traced = await app.inject({ method: 'GET', url: '/v1/whoami', headers: { ...bearer(ADMIN_KEY), 'x-request-id': 'trace-123' } })
   t.equal(traced.headers['x-request-id'], 'trace-123', 'a plain caller-supplied id is kept')
@@ -19,8 +21,12 @@ t.test('health, readiness per dependency, metrics and request ids', async (t) =>
   const metrics = await app.inject({ method: 'GET', url: '/metrics' })
   t.equal(metrics.statusCode, 200)
   t.match(metrics.headers['content-type'], /^text\/plain/)
-  t.match(metrics.body, /dyad_http_requests_total\{dc="dc-test",method="GET",route="\/v1\/whoami",status="200"\} \d+/)
-  t.match(metrics.body, /dyad_http_request_duration_seconds_bucket\{dc="dc-test",method="GET",route="\/v1\/whoami",le="0.005"\} \d+/)
+  const whoami = { method: 'GET', route: '/v1/whoami', dc: 'dc-test' }
+  t.ok(sample(metrics.body, 'dyad_http_requests_total', { ...whoami, status: '200' })! >= 1, 'requests by route, method, status and dc')
+  t.ok(sample(metrics.body, 'dyad_http_request_duration_seconds_bucket', { ...whoami, le: '0.005' }) !== undefined, 'latency histogram')
+  t.ok(sample(metrics.body, 'process_cpu_user_seconds_total', { dc: 'dc-test' })! > 0, 'process default metrics')
+  t.ok(sample(metrics.body, 'nodejs_heap_size_used_bytes', { dc: 'dc-test' })! > 0, 'runtime default metrics')
+  t.match(metrics.body, `nodejs_version_info{version="${process.version}"`)
 })
 
 t.test('readiness reports a dependency that is down', async (t) => {
