@@ -1,14 +1,19 @@
 /**
  * Decision logs: every decision served through the OPA API is recorded in the app-data store
  * (collection `decision-logs`, id = decision_id) with path, input, result, policy revision, timing,
- * DC and caller. Before it is written, the project's `data.system.log.mask` rules (OPA's masking
- * convention) are evaluated with the event as input: a string "/input/password" removes that
- * field, an object {"op": "upsert", "path": "/input/x", "value": v} sets it.
+ * DC and caller, after the project's masking rules ran (decision-mask.ts).
+ *
+ * Recording does not wait for the store: events go to a bounded in-memory buffer written in the
+ * background (decision-buffer.ts), as OPA's decision-log plugin does. The trade-off: a crash
+ * (SIGKILL, OOM, power loss) loses the events still buffered, at most one flush interval's worth
+ * while the store is healthy and at most `bufferLimit` events during a store outage. A graceful
+ * shutdown (`close()`) writes them first. Reads through this module flush first, so a caller that
+ * decides and then lists sees its decision.
  */
 import type { AppDataStore } from '../../src/infra/ports/appdata.ts'
-import { evaluate } from './rego/index.ts'
-import { fromJs, toJs } from './rego/value.ts'
-import type { CompiledProject } from './compiled.ts'
+import { AppDataErrors } from '../../src/infra/appdata/errors.ts'
+import type { Metrics } from '../../src/contracts/metrics.ts'
+import { createDecisionBuffer } from './decision-buffer.ts'
 
 export const DECISION_LOGS = 'decision-logs'
 
@@ -27,73 +32,75 @@ export interface DecisionEvent {
   masked?: string[]
 }
 
-const MASKABLE_ROOTS = new Set(['input', 'result'])
-
-function splitPointer(p: string): string[] | undefined {
-  if (!p.startsWith('/')) return undefined
-  const segs = p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-  return MASKABLE_ROOTS.has(segs[0]) ? segs : undefined
+export interface DecisionLogOptions {
+  appData: AppDataStore
+  metrics: Metrics
+  log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void }
+  /** Most events held in memory; beyond it the oldest are dropped. OPA's default is 10,000 too. */
+  bufferLimit?: number
+  /** Events written per background pass; a pass starts early when this many wait. */
+  batchSize?: number
+  /** How often buffered events are written: the most a crash loses while the store is healthy. */
+  flushIntervalMs?: number
+  /** Longest wait between retries while the store fails. */
+  maxBackoffMs?: number
 }
 
-function removeAt(event: Record<string, any>, segs: string[]): boolean {
-  let cur = event
-  for (const s of segs.slice(0, -1)) {
-    if (cur === null || typeof cur !== 'object') return false
-    cur = cur[s]
-  }
-  const last = segs[segs.length - 1]
-  if (cur === null || typeof cur !== 'object' || !(last in cur)) return false
-  delete cur[last]
-  return true
+interface Entry {
+  projectId: string
+  event: DecisionEvent
 }
 
-function upsertAt(event: Record<string, any>, segs: string[], value: unknown) {
-  let cur = event
-  for (const s of segs.slice(0, -1)) {
-    if (cur[s] === null || typeof cur[s] !== 'object') cur[s] = {}
-    cur = cur[s]
-  }
-  cur[segs[segs.length - 1]] = value
-}
+export function createDecisionLog(opts: DecisionLogOptions) {
+  const { appData, metrics, log } = opts
+  const written = metrics.counter('dyad_decision_log_written_total', 'Decision-log events written to the store.', [])
+  const dropped = metrics.counter('dyad_decision_log_dropped_total', 'Decision-log events dropped without being written, by reason.', ['reason'])
+  const failures = metrics.counter('dyad_decision_log_write_failures_total', 'Failed decision-log writes (each is retried with backoff).', [])
 
-/** Applies the project's mask rules to the event in place. Mask failures erase input and result: fail safe. */
-export function applyMask(compiled: CompiledProject, event: DecisionEvent): void {
-  if (!compiled.hasLogMask) return
-  let rules: unknown
-  try {
-    rules = toJs(evaluate(compiled.policy, { path: 'data.system.log.mask', input: fromJs(event), data: compiled.data, budget: { timeoutMs: 200 } }).result ?? fromJs([]))
-  } catch {
-    delete event.input
-    delete event.result
-    event.erased = ['/input', '/result']
-    return
-  }
-  for (const rule of Array.isArray(rules) ? rules : []) {
-    if (typeof rule === 'string') {
-      const segs = splitPointer(rule)
-      if (segs && removeAt(event as any, segs)) (event.erased ??= []).push(rule)
-    } else if (rule && typeof rule === 'object' && (rule as any).op === 'upsert' && typeof (rule as any).path === 'string') {
-      const segs = splitPointer((rule as any).path)
-      if (segs) {
-        upsertAt(event as any, segs, (rule as any).value)
-        ;(event.masked ??= []).push((rule as any).path)
+  const buffer = createDecisionBuffer<Entry>({
+    async write({ projectId, event }) {
+      try {
+        await appData.create(projectId, DECISION_LOGS, event.decision_id, event as unknown as Record<string, unknown>)
+      } catch (err) {
+        // A retried write whose first attempt reached the store: the event is already logged.
+        if ((err as { code?: unknown }).code !== AppDataErrors.alreadyExists.code) throw err
       }
-    }
-  }
-}
+    },
+    limit: opts.bufferLimit ?? 10_000,
+    batchSize: opts.batchSize ?? 500,
+    intervalMs: opts.flushIntervalMs ?? 1000,
+    maxBackoffMs: opts.maxBackoffMs ?? 30_000,
+    onWritten: (n) => written.inc({}, n),
+    onDropped: (n, reason) => {
+      dropped.inc({ reason }, n)
+      // A full buffer drops on every new decision; the write failures that filled it are logged.
+      if (reason !== 'buffer_full') log.error({ dropped: n, reason }, 'decision-log events dropped')
+    },
+    onWriteFailure: (err, consecutive) => {
+      failures.inc()
+      log.warn({ err, consecutive }, 'decision-log write failed; retrying with backoff')
+    },
+  })
+  metrics.gauge('dyad_decision_log_buffered', 'Decision-log events in memory, not yet written.', [], { collect: () => buffer.size })
 
-export function createDecisionLog(appData: AppDataStore) {
   return {
-    async record(projectId: string, event: DecisionEvent): Promise<void> {
-      await appData.create(projectId, DECISION_LOGS, event.decision_id, event as unknown as Record<string, unknown>)
+    /** Buffers the event; never waits for the store. */
+    record(projectId: string, event: DecisionEvent): void {
+      buffer.add({ projectId, event })
     },
     async query(projectId: string, q: { path?: string; limit?: number; cursor?: string }) {
+      await buffer.flush()
       const page = await appData.query<DecisionEvent>(projectId, DECISION_LOGS, { where: q.path ? { path: q.path } : undefined, limit: q.limit, cursor: q.cursor, order: 'desc' })
       return { items: page.items.map((d) => d.body), nextCursor: page.nextCursor }
     },
     async get(projectId: string, decisionId: string) {
+      await buffer.flush()
       return (await appData.get<DecisionEvent>(projectId, DECISION_LOGS, decisionId))?.body
     },
+    /** Writes everything recorded so far; false when the store refused (events stay buffered). */
+    flush: () => buffer.flush(),
+    /** On shutdown, before the app-data store closes: writes what is buffered, then drops later events. */
+    close: () => buffer.close(),
   }
 }
 

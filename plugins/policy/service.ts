@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto'
 import { evaluate, RegoError, type BudgetOptions, type TraceEvent } from './rego/index.ts'
 import { fromJs, toJsonText, type Value } from './rego/value.ts'
 import { compileOrThrow, createCompiledCache, type CompiledProject } from './compiled.ts'
-import { applyMask, type DecisionEvent, type DecisionLog } from './decision-log.ts'
+import type { DecisionEvent, DecisionLog } from './decision-log.ts'
+import { applyMask } from './decision-mask.ts'
 import { deleteAt, getAt, patchAt, putAt, type PatchOp } from './data-doc.ts'
 import { PolicyErrors } from './errors.ts'
 import type { PolicyStore } from './store.ts'
@@ -99,7 +100,7 @@ export function createPolicyService(deps: { store: PolicyStore; decisions: Decis
       ...(failure ? { error: failure instanceof Error ? failure.message : String(failure) } : {}),
     }
     applyMask(compiled, event)
-    await deps.decisions.record(projectId, event)
+    deps.decisions.record(projectId, event)
     if (failure) evalErrors(failure)
     return {
       decisionId,

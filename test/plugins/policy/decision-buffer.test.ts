@@ -1,0 +1,121 @@
+import t, { type Test } from 'tap'
+import { createDecisionBuffer, type DecisionBufferOptions } from '../../../plugins/policy/decision-buffer.ts'
+
+/** A buffer over an in-memory "store" whose writes can be made to fail. */
+function harness(t: Test, opts: Partial<DecisionBufferOptions<number>> = {}) {
+  const stored: number[] = []
+  const dropped: Record<string, number> = {}
+  const state = { failing: false, failures: 0, written: 0, onStored: (_n: number) => {} }
+  const buffer = createDecisionBuffer<number>({
+    async write(n) {
+      if (state.failing) throw new Error('store down')
+      stored.push(n)
+      state.onStored(n)
+    },
+    limit: 100,
+    batchSize: 100,
+    intervalMs: 60_000,
+    maxBackoffMs: 60_000,
+    onWritten: (n) => (state.written += n),
+    onDropped: (n, reason) => (dropped[reason] = (dropped[reason] ?? 0) + n),
+    onWriteFailure: () => state.failures++,
+    ...opts,
+  })
+  t.teardown(() => buffer.close())
+  return { buffer, stored, dropped, state }
+}
+
+t.test('add does not write; flush writes everything in order', async (t) => {
+  const { buffer, stored, state } = harness(t)
+  for (let i = 0; i < 5; i++) buffer.add(i)
+  t.same(stored, [], 'nothing is written on the caller\'s path')
+  t.equal(buffer.size, 5)
+  t.equal(await buffer.flush(), true)
+  t.same(stored, [0, 1, 2, 3, 4])
+  t.equal(state.written, 5)
+  t.equal(buffer.size, 0)
+})
+
+t.test('a full batch is written without waiting for the timer', async (t) => {
+  const { buffer, stored, state } = harness(t, { batchSize: 3 })
+  const third = new Promise<void>((resolve) => (state.onStored = (n) => n === 2 && resolve()))
+  buffer.add(0)
+  buffer.add(1)
+  buffer.add(2)
+  await third
+  t.same(stored, [0, 1, 2])
+})
+
+t.test('the timer writes what waits', async (t) => {
+  const { buffer, stored, state } = harness(t, { intervalMs: 5 })
+  const written = new Promise<void>((resolve) => (state.onStored = () => resolve()))
+  const keepAlive = setInterval(() => {}, 1000) // the buffer's own timer does not hold the process open
+  buffer.add(7)
+  await written
+  clearInterval(keepAlive)
+  t.same(stored, [7])
+})
+
+t.test('a full buffer drops the oldest entries', async (t) => {
+  const { buffer, stored, dropped, state } = harness(t, { limit: 3 })
+  state.failing = true
+  for (let i = 0; i < 5; i++) buffer.add(i)
+  t.equal(buffer.size, 3, 'memory stays bounded')
+  t.same(dropped, { buffer_full: 2 })
+  state.failing = false
+  t.equal(await buffer.flush(), true)
+  t.same(stored, [2, 3, 4], 'the newest are kept')
+})
+
+t.test('a failed write keeps the entries, in order, for the retry', async (t) => {
+  let calls = 0
+  const { buffer, stored, state } = harness(t)
+  state.onStored = () => {
+    if (++calls === 2) state.failing = true // the store fails after the first two writes
+  }
+  for (let i = 0; i < 5; i++) buffer.add(i)
+  t.equal(await buffer.flush(), false, 'flush reports the failure')
+  t.same(stored, [0, 1])
+  t.equal(state.failures, 1)
+  t.equal(buffer.size, 3, 'the unwritten entries are still buffered')
+  buffer.add(5)
+  state.failing = false
+  t.equal(await buffer.flush(), true, 'an explicit flush retries at once, whatever the backoff')
+  t.same(stored, [0, 1, 2, 3, 4, 5], 'nothing lost, nothing reordered')
+  t.equal(state.written, 6)
+})
+
+t.test('while a failure backs off, a full batch does not trigger a write', async (t) => {
+  const { buffer, stored, state } = harness(t, { batchSize: 1 })
+  state.failing = true
+  buffer.add(1)
+  t.equal(await buffer.flush(), false)
+  t.equal(state.failures, 1)
+  buffer.add(2) // a full batch: would start a write at once were it not for the backoff
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(state.failures, 1, 'no new attempt')
+  state.failing = false
+  t.equal(await buffer.flush(), true)
+  t.same(stored, [1, 2])
+})
+
+t.test('close writes what is buffered and refuses later entries', async (t) => {
+  const { buffer, stored, dropped } = harness(t)
+  buffer.add(1)
+  buffer.add(2)
+  await buffer.close()
+  t.same(stored, [1, 2])
+  buffer.add(3)
+  t.same(dropped, { closed: 1 })
+})
+
+t.test('close with the store down drops and counts what it could not write', async (t) => {
+  const { buffer, stored, dropped, state } = harness(t)
+  state.failing = true
+  buffer.add(1)
+  buffer.add(2)
+  await buffer.close()
+  t.same(stored, [])
+  t.same(dropped, { shutdown: 2 })
+  t.equal(buffer.size, 0)
+})
