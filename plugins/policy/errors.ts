@@ -1,9 +1,11 @@
 /**
  * Policy errors. Routes under `/opa/` speak OPA's REST API, so their codes are OPA's own
- * (`invalid_parameter`, `resource_not_found`, ...) and compile errors carry OPA's `errors` list
- * (`{ code, message, location: { file, row, col } }`); the rest use POLICY_ codes.
+ * (`invalid_parameter`, `resource_not_found`), declared here as their own area, and compile and
+ * evaluation errors carry OPA's top-level `errors` list (`{ code, message, location }`) next to
+ * Dyad's usual fields. Everything else uses POLICY_ codes.
  */
-import { DyadError } from '../../src/shared/errors.ts'
+import { errorArea, type DyadError } from '../../src/shared/errors.ts'
+import { BundleError, type BundleErrorCode } from './bundle/errors.ts'
 
 export interface OpaErrorItem {
   code: string
@@ -11,20 +13,34 @@ export interface OpaErrorItem {
   location?: { file: string; row: number; col: number }
 }
 
-/** An error rendered with OPA's top-level `errors` array next to Dyad's usual fields. */
-export class OpaError extends DyadError {
-  constructor(code: string, statusCode: number, message: string, errors?: OpaErrorItem[]) {
-    super(code, statusCode, message, undefined, errors ? { errors } : undefined)
-  }
+/** OPA's codes are lower snake case; no Dyad code can collide with them. */
+const defineOpaError = errorArea('', { name: 'opa', pattern: /^[a-z]+(_[a-z]+)+$/ })
+const defineError = errorArea('POLICY_')
+
+export const OpaErrors = {
+  invalidParameter: defineOpaError('invalid_parameter', 400, 'A parameter of the request is invalid.'),
+  resourceNotFound: defineOpaError('resource_not_found', 404, 'The policy or document does not exist.'),
+}
+
+export const PolicyErrorKinds = {
+  /** The policy itself failed (conflict, strict built-in error, budget): the caller's policy, not our bug. */
+  evaluation: defineError('POLICY_EVALUATION_ERROR', 422, 'Policy evaluation failed.'),
+  tooLarge: defineError('POLICY_TOO_LARGE', 413, 'The policy is larger than the configured limit.'),
+  conflict: defineError('POLICY_WRITE_CONFLICT', 409, 'The policy changed concurrently; read it again and retry.'),
+}
+
+/** Adds OPA's `errors` array to the rendered body. */
+function withErrors(err: DyadError, errors?: OpaErrorItem[]): DyadError {
+  if (errors) err.extra = { errors }
+  return err
 }
 
 export const PolicyErrors = {
-  compile: (errors: OpaErrorItem[]) => new OpaError('invalid_parameter', 400, 'error(s) occurred while compiling module(s)', errors),
-  invalidParameter: (message: string) => new OpaError('invalid_parameter', 400, message),
-  notFound: (message: string) => new OpaError('resource_not_found', 404, message),
-  /** The policy itself failed (conflict, strict built-in error, budget): the caller's policy, not our bug. */
-  evaluation: (errors: OpaErrorItem[]) => new OpaError('POLICY_EVALUATION_ERROR', 422, errors[0]?.message ?? 'policy evaluation failed', errors),
-  tooLarge: (message: string) => new OpaError('POLICY_TOO_LARGE', 413, message),
-  conflict: (message: string) => new OpaError('POLICY_WRITE_CONFLICT', 409, message),
-  bundle: (code: string, message: string) => new DyadError(code, 400, message),
+  compile: (errors: OpaErrorItem[]) => withErrors(OpaErrors.invalidParameter('error(s) occurred while compiling module(s)'), errors),
+  invalidParameter: (message: string) => OpaErrors.invalidParameter(message),
+  notFound: (message: string) => OpaErrors.resourceNotFound(message),
+  evaluation: (errors: OpaErrorItem[]) => withErrors(PolicyErrorKinds.evaluation(errors[0]?.message ?? 'policy evaluation failed'), errors),
+  tooLarge: (message: string) => PolicyErrorKinds.tooLarge(message),
+  conflict: (message: string) => PolicyErrorKinds.conflict(message),
+  bundle: (code: BundleErrorCode, message: string) => new BundleError(code, message),
 }

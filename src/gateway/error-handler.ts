@@ -1,14 +1,28 @@
 import { STATUS_CODES } from 'node:http'
-import type { FastifyError, FastifyInstance } from 'fastify'
-import { isDyadError } from '../shared/errors.ts'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Errors, isDyadError, type ErrorKind } from '../shared/errors.ts'
+import { acceptedContentTypes } from './content-types.ts'
 
-/** Fastify's own 4xx error codes mapped onto Dyad's stable codes. */
-const FASTIFY_CODES: Record<string, string> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_BODY',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_BODY',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+/**
+ * Fastify's own error codes mapped onto Dyad's registry, so a client sees one vocabulary whether a
+ * route or the framework refused the request.
+ */
+const FASTIFY_CODES: Record<string, ErrorKind> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: Errors.unsupportedMediaType,
+  FST_ERR_CTP_BODY_TOO_LARGE: Errors.payloadTooLarge,
+  FST_ERR_CTP_EMPTY_JSON_BODY: Errors.malformedBody,
+  FST_ERR_CTP_INVALID_JSON_BODY: Errors.malformedBody,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: Errors.badRequest,
+  FST_ERR_BAD_URL: Errors.malformedUrl,
+  FST_ERR_MAX_PARAM_LENGTH: Errors.uriTooLong,
+}
+
+/** For other framework 4xxs without a mapped code: the registry entry with that status. */
+const BY_STATUS: Record<number, ErrorKind> = {
+  413: Errors.payloadTooLarge,
+  414: Errors.uriTooLong,
+  415: Errors.unsupportedMediaType,
+  431: Errors.headersTooLarge,
 }
 
 export interface ErrorBody {
@@ -28,31 +42,53 @@ export function errorBody(statusCode: number, code: string, message: string, req
   return body
 }
 
-/**
- * The one place errors become HTTP responses. Known errors keep their status and stable code;
- * anything else is an internal bug: logged with its stack, rendered as a generic 500 so no internal
- * detail (SQL, driver messages, secrets) reaches a client.
- */
-export function installErrorHandler(app: FastifyInstance) {
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    let body: ErrorBody
-    if (isDyadError(err)) {
-      body = { ...errorBody(err.statusCode, err.code, err.message, request.id, err.details), ...(err.extra ?? {}) }
-    } else if (err.validation) {
-      body = errorBody(400, 'VALIDATION_FAILED', err.message, request.id, { context: err.validationContext, errors: err.validation.map((v) => ({ path: v.instancePath, message: v.message })) })
-    } else if (err.code?.startsWith('FST_JWT_') || err.code?.startsWith('FAST_JWT_')) {
-      body = errorBody(401, 'UNAUTHENTICATED', 'The bearer token is invalid or expired.', request.id)
-    } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      body = errorBody(err.statusCode, FASTIFY_CODES[err.code] ?? (err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : err.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST'), err.message, request.id)
-    } else {
-      request.log.error({ err }, 'unhandled error')
-      body = errorBody(500, 'INTERNAL', 'Internal error; the request id identifies it in the logs.', request.id)
-    }
-    if (body.statusCode >= 500 && isDyadError(err)) request.log.error({ err }, 'dependency error')
-    reply.code(body.statusCode).type('application/json; charset=utf-8').send(body)
-  })
+function kindBody(kind: ErrorKind, message: string, requestId: string, details?: unknown): ErrorBody {
+  return errorBody(kind.statusCode, kind.code, message, requestId, details)
+}
 
+/**
+ * The one mapping from an error to the body a client sees. Known errors keep their status and
+ * stable code; anything else is an internal bug: logged with its stack, rendered as a generic 500
+ * so no internal detail (SQL, driver messages, secrets) reaches a client.
+ */
+export function renderError(err: FastifyError, request: FastifyRequest): ErrorBody {
+  const id = String(request.id)
+  if (isDyadError(err)) {
+    if (err.statusCode >= 500) request.log.error({ err }, 'dependency error')
+    return { ...errorBody(err.statusCode, err.code, err.message, id, err.details), ...(err.extra ?? {}) }
+  }
+  if (err.validation) {
+    return kindBody(Errors.validation, err.message, id, { context: err.validationContext, errors: err.validation.map((v) => ({ path: v.instancePath, message: v.message })) })
+  }
+  if (err.code?.startsWith('FST_JWT_') || err.code?.startsWith('FAST_JWT_')) {
+    return kindBody(Errors.unauthenticated, 'The bearer token is invalid or expired.', id)
+  }
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const accepted = acceptedContentTypes(request)
+    const sent = request.headers['content-type'] ?? 'no content type'
+    return kindBody(Errors.unsupportedMediaType, `This route does not accept ${sent}; send one of: ${accepted.join(', ')}.`, id, { accepted })
+  }
+  // The registry's messages say what to do; Fastify's echo the request (a URL can be 100 kB long).
+  const mapped = FASTIFY_CODES[err.code] ?? (err.statusCode ? BY_STATUS[err.statusCode] : undefined)
+  if (mapped === Errors.malformedBody) return kindBody(mapped, `${mapped.defaultMessage} (${err.message})`, id)
+  if (mapped) return kindBody(mapped, mapped.defaultMessage, id)
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return errorBody(err.statusCode, Errors.badRequest.code, err.message, id)
+  request.log.error({ err }, 'unhandled error')
+  return kindBody(Errors.internal, Errors.internal.defaultMessage, id)
+}
+
+/** Sends an error body, with the request id header even when the gateway's hooks did not run. */
+export function sendError(reply: FastifyReply, body: ErrorBody) {
+  reply.header('x-request-id', body.requestId).code(body.statusCode).type('application/json; charset=utf-8').send(body)
+}
+
+export function installErrorHandler(app: FastifyInstance) {
+  app.setErrorHandler((err: FastifyError, request, reply) => sendError(reply, renderError(err, request)))
+
+  // A wrong method on a known path lands here too (Fastify has no 405), hence the method in the message.
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(errorBody(404, 'ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`, request.id))
+    const path = request.url.split('?')[0]
+    const shown = path.length > 200 ? `${path.slice(0, 200)}...` : path
+    sendError(reply, kindBody(Errors.routeNotFound, `No route ${request.method} ${shown}; see /openapi.json for the API.`, String(request.id)))
   })
 }

@@ -1,4 +1,6 @@
-import { defineError } from '../../shared/errors.ts'
+import { errorArea } from '../../shared/errors.ts'
+
+const defineError = errorArea('APPDATA_')
 
 /** Errors every app-data adapter throws, so callers and HTTP clients see the same codes on either backend. */
 export const AppDataErrors = {

@@ -1,4 +1,6 @@
-import { defineError } from '../../shared/errors.ts'
+import { errorArea } from '../../shared/errors.ts'
+
+const defineError = errorArea('KV_')
 
 /** Errors every KV adapter throws, so callers see the same codes on etcd and on the embedded store. */
 export const KvErrors = {

@@ -2,7 +2,9 @@
  * Errors the platform store raises for expected conditions, so services and the HTTP error handler
  * see stable codes instead of driver errors (Postgres SQLSTATEs, MongoDB error numbers).
  */
-import { defineError } from '../../shared/errors.ts'
+import { errorArea } from '../../shared/errors.ts'
+
+const defineError = errorArea('PLATFORM_')
 
 export const PlatformErrors = {
   /** A record with the same identity exists (project id, API key id, audit id). */

@@ -1,4 +1,6 @@
-import { defineError } from '../../shared/errors.ts'
+import { errorArea } from '../../shared/errors.ts'
+
+const defineError = errorArea('SECRETS_')
 
 /**
  * Secrets errors. Messages and details name paths at most, never values: errors are rendered to
