@@ -7,7 +7,12 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { DyadConfig } from './config/types.ts'
+import type { ActionCatalog } from './contracts/authorization.ts'
+import type { Domain, DomainContext } from './contracts/domain.ts'
+import { ErrorSchema } from './contracts/schemas.ts'
 import { createStores, type Stores } from './infra/stores.ts'
+import { gatewayActions } from './gateway/actions.ts'
+import { AuditEntrySchema, auditRoutes } from './gateway/audit-routes.ts'
 import { installErrorHandler } from './gateway/error-handler.ts'
 import { gatewayPlugin } from './gateway/index.ts'
 import { createAuthenticator } from './gateway/identity/authenticate.ts'
@@ -16,17 +21,16 @@ import { createMetricsRegistry } from './gateway/metrics.ts'
 import { opsRoutes } from './gateway/ops-routes.ts'
 import { createRateLimiter } from './gateway/rate-limit.ts'
 import { applyRouteConventions } from './gateway/route-conventions.ts'
-import { ErrorSchema } from './contracts/schemas.ts'
-import { createValidatorCompiler } from './gateway/validation.ts'
 import { serverOptions } from './gateway/server-options.ts'
-import type { ActionCatalog } from './contracts/authorization.ts'
-import { gatewayActions } from './gateway/actions.ts'
-import { platformActions } from '../plugins/platform/actions.ts'
-import { policyActions } from '../plugins/policy/actions.ts'
-import { createPlatformService, platformPlugin, platformSchemas } from '../plugins/platform/index.ts'
-import { createDecisionLog, createPolicyService, createPolicyStore, createRegoAuthorizer, policyPlugin } from '../plugins/policy/index.ts'
+import { createValidatorCompiler } from './gateway/validation.ts'
+import { createPlatformDomain, platformActions } from '../plugins/platform/index.ts'
+import { createPolicyDomain, policyActions } from '../plugins/policy/index.ts'
 
-/** The action catalog: the gateway's slice and every domain's, checked by `authorize` on every request. */
+/**
+ * The action catalog, checked by `authorize` on every request: the gateway's slice and every
+ * domain's. A new domain adds its slice here and its factory to `buildApp` below; nothing under
+ * src/gateway changes.
+ */
 export const ACTIONS: ActionCatalog = { ...gatewayActions, ...platformActions, ...policyActions }
 
 export interface BuildOptions {
@@ -48,13 +52,34 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
   const { config } = opts
   const stores = opts.stores ?? (await createStores(config))
   const ownsStores = !opts.stores
-  const sharedSchemas = [ErrorSchema, ...platformSchemas]
 
   const app = Fastify({
     logger: opts.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
     ...serverOptions({ bodyLimit: config.bodyLimit }),
   })
-  app.setValidatorCompiler(createValidatorCompiler(sharedSchemas))
+  const metrics = createMetricsRegistry({ dc: config.dc })
+  const ctx: DomainContext = { ports: stores, config, log: app.log, metrics }
+
+  // Domains. The platform domain comes first: its directory answers who is calling, and deleting a
+  // project fans out to every other domain's onProjectDeleted.
+  const others: Domain[] = []
+  const platform = await createPlatformDomain(ctx, {
+    purgeProject: async (projectId) => {
+      for (const d of others) await d.onProjectDeleted?.(projectId)
+    },
+  })
+  const policy = await createPolicyDomain(ctx, { catalog: ACTIONS, roles: platform.directory })
+  others.push(policy)
+  const domains: Domain[] = [platform, ...others]
+
+  // One close hook, in dependency order: stop the domains (watches, buffered writes) before the stores go away.
+  app.addHook('onClose', async () => {
+    for (const d of [...domains].reverse()) await d.close().catch((err) => app.log.error({ err, domain: d.name }, 'error closing domain'))
+    if (ownsStores) await stores.close()
+  })
+
+  const sharedSchemas = [ErrorSchema, AuditEntrySchema, ...domains.flatMap((d) => d.schemas)]
+  app.setValidatorCompiler(createValidatorCompiler(sharedSchemas as never[]))
   for (const s of sharedSchemas) app.addSchema(s)
 
   applyRouteConventions(app, { publicPrefixes: ['/docs'] })
@@ -73,52 +98,27 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   installErrorHandler(app)
-
-  const metrics = createMetricsRegistry({ dc: config.dc })
   if (jwtEnabled(config.jwt)) await registerJwt(app, config.jwt)
-  // Policy domain first: its Rego authorizer is what the gateway's `authorize` runs on.
-  const policyStore = createPolicyStore(stores.kv)
-  const decisions = createDecisionLog(stores.appData)
-  const authorizer = createRegoAuthorizer({ catalog: ACTIONS, members: stores.platform, store: policyStore, log: app.log })
-  const policy = createPolicyService({
-    store: policyStore,
-    decisions,
-    dc: config.dc,
-    limits: { maxModuleBytes: config.policy.maxModuleBytes, maxModules: config.policy.maxModules, budget: { timeoutMs: config.policy.timeoutMs, maxSteps: config.policy.maxSteps } },
-    log: app.log,
-  })
-  const policyWatch = await policy.start((projectId) => authorizer.invalidate(projectId))
-  // One close hook, in dependency order: stop watching before the stores go away.
-  app.addHook('onClose', async () => {
-    await policyWatch.cancel().catch(() => {})
-    if (ownsStores) await stores.close()
-  })
 
   await app.register(gatewayPlugin, {
     dc: config.dc,
-    platform: stores.platform,
-    authenticate: createAuthenticator({ platform: stores.platform, jwtEnabled: jwtEnabled(config.jwt) }),
-    authorizer,
+    directory: platform.directory,
+    authenticate: createAuthenticator({ directory: platform.directory, jwtEnabled: jwtEnabled(config.jwt) }),
+    authorizer: policy.authorizer,
+    audit: stores.audit,
+    idempotency: stores.idempotency,
     rateLimiter: createRateLimiter(config.rateLimitPerMinute),
     metrics,
   })
-
-  const platform = createPlatformService({ store: stores.platform })
-  await app.register(platformPlugin, { service: platform })
-  await app.register(policyPlugin, {
-    service: policy,
-    store: policyStore,
-    decisions,
-    authorizer,
-    maxModuleBytes: config.policy.maxModuleBytes,
-    maxBundleBytes: config.policy.maxBundleBytes,
-  })
+  await app.register(auditRoutes, { audit: stores.audit })
+  for (const d of domains) await app.register(d.plugin)
   await app.register(opsRoutes, {
     dc: config.dc,
     metrics,
     checks: {
       sql: () => stores.sql.ping(),
       kv: () => stores.kv.ping(),
+      // The audit log and idempotency records live on the platform store's backend: one check covers them.
       platformStore: () => stores.platform.ping(),
       appDataStore: () => stores.appData.ping(),
       secrets: () => stores.secrets.ping(),

@@ -49,25 +49,7 @@ export const IssuedApiKeySchema = {
   properties: { apiKey: { type: 'string' }, key: { $ref: 'ApiKey#' } },
 } as const
 
-export const AuditEntrySchema = {
-  $id: 'AuditEntry',
-  type: 'object',
-  required: ['id', 'at', 'dc', 'requestId', 'actor', 'action', 'resource', 'projectId', 'outcome'],
-  properties: {
-    id: { type: 'string' },
-    at: { type: 'string', format: 'date-time' },
-    dc: { type: 'string' },
-    requestId: { type: 'string' },
-    actor: { type: 'string' },
-    action: { type: 'string' },
-    resource: { type: 'string' },
-    projectId: { type: ['string', 'null'] },
-    outcome: { type: 'string', enum: ['success', 'failure'] },
-    details: { type: 'object', additionalProperties: true },
-  },
-} as const
-
-export const platformSchemas = [ProjectSchema, MemberSchema, ApiKeySchema, IssuedApiKeySchema, AuditEntrySchema]
+export const platformSchemas = [ProjectSchema, MemberSchema, ApiKeySchema, IssuedApiKeySchema]
 
 export const projectParams = { type: 'object', required: ['projectId'], properties: { projectId: IdSchema } } as const
 export const pageQuery = {

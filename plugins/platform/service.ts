@@ -4,7 +4,7 @@
  * are about data (existence, uniqueness, the last admin), not about who may call.
  */
 import { randomBytes } from 'node:crypto'
-import type { ApiKeyRecord, AuditQuery, Member, PlatformStore, Project, ProjectRole } from '../../src/infra/ports/platform.ts'
+import type { ApiKeyRecord, Member, PlatformStore, Project, ProjectRole } from '../../src/infra/ports/platform.ts'
 import type { Principal } from '../../src/contracts/principal.ts'
 import { generateApiKey, hashSecret } from '../../src/shared/api-key.ts'
 import { PlatformErrors } from './errors.ts'
@@ -13,7 +13,18 @@ export type PublicApiKey = Omit<ApiKeyRecord, 'secretHash'>
 
 const publicKey = ({ secretHash: _hidden, ...rest }: ApiKeyRecord): PublicApiKey => ({ ...rest, lastUsedAt: rest.lastUsedAt ?? null })
 
-export function createPlatformService(deps: { store: PlatformStore; now?: () => Date }) {
+export interface PlatformServiceDeps {
+  store: PlatformStore
+  /**
+   * Deletes what every other domain holds for a project (policies, data, decision logs, ...). Called
+   * before the project itself is deleted, so a failure leaves the project in place to retry, and
+   * again after it, for writes that raced the deletion.
+   */
+  purgeProject?: (projectId: string) => Promise<void>
+  now?: () => Date
+}
+
+export function createPlatformService(deps: PlatformServiceDeps) {
   const { store } = deps
   const now = () => (deps.now ?? (() => new Date()))().toISOString()
 
@@ -66,7 +77,10 @@ export function createPlatformService(deps: { store: PlatformStore; now?: () => 
     },
 
     async deleteProject(id: string) {
+      await requireProject(id)
+      await deps.purgeProject?.(id)
       if (!(await store.deleteProject(id))) throw PlatformErrors.projectNotFound(`Project ${id} does not exist.`)
+      await deps.purgeProject?.(id)
     },
 
     async putMember(projectId: string, subject: string, role: ProjectRole): Promise<Member> {
@@ -120,10 +134,6 @@ export function createPlatformService(deps: { store: PlatformStore; now?: () => 
     /** Platform-level key for an admin subject (not scoped to a project). */
     async createPlatformKey(input: { name: string; subject: string; expiresAt?: string | null }) {
       return issueKey({ ...input, projectId: null })
-    },
-
-    queryAudit(q: AuditQuery) {
-      return store.queryAudit(q)
     },
 
     /**

@@ -1,37 +1,78 @@
 /**
- * The policy domain plugin: OPA's REST API per project under /v1/projects/{id}/opa, bundles,
- * decision logs and the per-project authorization policy. The composition root builds the service
- * and the Rego authorizer (which also backs the gateway's `authorize`) and hands them in.
+ * The policy domain: OPA's REST API per project under /v1/projects/{id}/opa, bundles, decision
+ * logs and the per-project authorization policy. It also provides the gateway's `authorize`
+ * (the Rego authorizer), which the composition root builds once the action catalog is assembled.
  */
+import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import type { RegoAuthorizer } from './authz/authorizer.ts'
-import type { DecisionLog } from './decision-log.ts'
-import type { PolicyService } from './service.ts'
-import type { PolicyStore } from './store.ts'
+import type { ActionCatalog } from '../../src/contracts/authorization.ts'
+import type { Domain, DomainContext } from '../../src/contracts/domain.ts'
+import { GATEWAY_PLUGIN } from '../../src/contracts/domain.ts'
+import { policyActions } from './actions.ts'
+import { createRegoAuthorizer, type RegoAuthorizer, type RoleDirectory } from './authz/authorizer.ts'
+import { createDecisionLog, DECISION_LOGS } from './decision-log.ts'
+import { createPolicyService } from './service.ts'
+import { createPolicyStore } from './store.ts'
 import { authzPolicyRoutes } from './routes/authz-policy.ts'
 import { bundleRoutes } from './routes/bundles.ts'
 import { decisionRoutes } from './routes/decisions.ts'
 import { opaDataRoutes } from './routes/opa-data.ts'
 import { opaPolicyRoutes } from './routes/opa-policies.ts'
 
-export { createRegoAuthorizer, type RegoAuthorizer } from './authz/authorizer.ts'
-export { createDecisionLog } from './decision-log.ts'
-export { createPolicyService, type PolicyService } from './service.ts'
-export { createPolicyStore } from './store.ts'
+export { policyActions } from './actions.ts'
+export type { RegoAuthorizer } from './authz/authorizer.ts'
 
-export interface PolicyPluginOptions {
-  service: PolicyService
-  store: PolicyStore
-  decisions: DecisionLog
+export interface PolicyDomain extends Domain {
+  /** The gateway's authorizer, over the whole action catalog. Available once the plugin is registered. */
   authorizer: RegoAuthorizer
-  maxModuleBytes: number
-  maxBundleBytes: number
 }
 
-export async function policyPlugin(app: FastifyInstance, opts: PolicyPluginOptions) {
-  await app.register(opaDataRoutes, { service: opts.service })
-  await app.register(opaPolicyRoutes, { service: opts.service })
-  await app.register(decisionRoutes, { decisions: opts.decisions })
-  await app.register(bundleRoutes, { service: opts.service, maxBundleBytes: opts.maxBundleBytes })
-  await app.register(authzPolicyRoutes, { store: opts.store, authorizer: opts.authorizer, maxBytes: opts.maxModuleBytes })
+export interface PolicyDomainOptions {
+  /** Every domain's slice of the action catalog, assembled by the composition root. */
+  catalog: ActionCatalog
+  /** Project roles, for authorization (the platform domain's directory). */
+  roles: RoleDirectory
+}
+
+export async function createPolicyDomain(ctx: DomainContext, opts: PolicyDomainOptions): Promise<PolicyDomain> {
+  const { config, log } = ctx
+  const store = createPolicyStore(ctx.ports.kv)
+  const decisions = createDecisionLog({ appData: ctx.ports.appData, metrics: ctx.metrics, log })
+  const authorizer = createRegoAuthorizer({ catalog: opts.catalog, roles: opts.roles, store, log })
+  const service = createPolicyService({
+    store,
+    decisions,
+    dc: config.dc,
+    limits: { maxModuleBytes: config.policy.maxModuleBytes, maxModules: config.policy.maxModules, budget: { timeoutMs: config.policy.timeoutMs, maxSteps: config.policy.maxSteps } },
+    log,
+  })
+  // One invalidation path: the watch (changes from either DC) drops compiled policies and the
+  // authorizer's compiled replacement for the project.
+  const watch = await service.start((projectId) => authorizer.invalidate(projectId))
+
+  async function routes(app: FastifyInstance) {
+    await app.register(opaDataRoutes, { service })
+    await app.register(opaPolicyRoutes, { service })
+    await app.register(decisionRoutes, { decisions })
+    await app.register(bundleRoutes, { service, maxBundleBytes: config.policy.maxBundleBytes })
+    await app.register(authzPolicyRoutes, { store, authorizer, maxBytes: config.policy.maxModuleBytes })
+  }
+
+  return {
+    name: 'policy',
+    plugin: fp(routes, { name: 'dyad-policy', dependencies: [GATEWAY_PLUGIN], encapsulate: true }),
+    actions: policyActions,
+    schemas: [],
+    authorizer,
+    async onProjectDeleted(projectId) {
+      await store.deleteProject(projectId)
+      await decisions.flush()
+      await ctx.ports.appData.deleteCollection(projectId, DECISION_LOGS)
+      authorizer.invalidate(projectId)
+    },
+    async close() {
+      await watch.cancel().catch(() => {})
+      await decisions.close()
+    },
+  }
 }

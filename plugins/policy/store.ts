@@ -88,6 +88,10 @@ export function createPolicyStore(kv: KvStore) {
     async putAuthzOverride(projectId: string, raw: string): Promise<void> {
       await kv.put(authzKey(projectId), raw)
     },
+    /** Everything the project has here: modules, data and its authorization replacement. */
+    async deleteProject(projectId: string): Promise<void> {
+      await kv.txn([], [{ type: 'deletePrefix', prefix: policyPrefix(projectId) }, { type: 'delete', key: authzKey(projectId) }])
+    },
     async deleteAuthzOverride(projectId: string): Promise<boolean> {
       return (await kv.delete(authzKey(projectId))).deleted > 0
     },

@@ -1,7 +1,7 @@
 /**
  * Idempotency-Key support for every mutating route (POST, PUT, PATCH, DELETE).
  *
- * The first request with a key claims it atomically in the platform store (state 'pending'); its
+ * The first request with a key claims it atomically in the idempotency store (state 'pending'); its
  * response (status < 500) is stored and replayed byte-for-byte to any later request with the same
  * key and the same request (method, path, body). The same key with a different request is 422,
  * and a key whose first request is still running is 409. Keys are scoped to the principal, so two
@@ -10,8 +10,9 @@
  */
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { PlatformStore } from '../infra/ports/platform.ts'
-import { DyadError, Errors } from '../shared/errors.ts'
+import type { IdempotencyStore } from '../infra/ports/idempotency.ts'
+import { canonicalJson } from '../shared/canonical-json.ts'
+import { Errors } from '../shared/errors.ts'
 
 export const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const STALE_MS = 60_000
@@ -23,16 +24,18 @@ export function requestHash(request: FastifyRequest): string {
     .update('\0')
     .update(request.url)
     .update('\0')
-    .update(request.body === undefined ? '' : JSON.stringify(request.body))
+    // Canonical: the same JSON with its keys in another order is the same request. Text bodies
+    // (Rego modules) are strings and hash as they are.
+    .update(request.body === undefined ? '' : Buffer.isBuffer(request.body) ? request.body : canonicalJson(request.body))
     .digest('hex')
 }
 
-export function createIdempotencyHooks(platform: PlatformStore) {
+export function createIdempotencyHooks(platform: IdempotencyStore) {
   async function preHandler(request: FastifyRequest, reply: FastifyReply) {
     const header = request.headers['idempotency-key']
     if (header === undefined || !MUTATING.has(request.method)) return
     if (typeof header !== 'string' || !KEY_RE.test(header)) {
-      throw new DyadError('IDEMPOTENCY_KEY_INVALID', 400, 'Idempotency-Key must be 1-255 visible ASCII characters.')
+      throw Errors.idempotencyKeyInvalid()
     }
     const scope = request.principal?.subject ?? 'anonymous'
     const hash = requestHash(request)

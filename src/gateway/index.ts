@@ -1,56 +1,75 @@
 /**
  * The embedded gateway layer: request ids, identity, authorization of every request, rate limits,
  * idempotency, audit of every mutation, and HTTP metrics. Registered once by the composition root
- * around all domain plugins (it is not encapsulated, so its hooks apply to every route).
+ * around all domain plugins (it is not encapsulated, so its hooks apply to every route); domain
+ * plugins declare it as a dependency by name (GATEWAY_PLUGIN).
  *
- * Hook order per request: onRequest (authenticate -> rate limit -> authorize) -> body parsing and
- * schema validation -> preHandler (idempotency) -> handler -> onSend (idempotency record, audit) ->
- * onResponse (metrics). Authentication runs before validation so an anonymous caller learns
- * nothing about a route's schema.
+ * Hook order per request: onRequest (authenticate -> path parameters -> rate limit -> authorize ->
+ * the project exists) -> body parsing and schema validation -> preHandler (idempotency) -> handler
+ * -> onSend (idempotency record, audit) -> onResponse (metrics). Authentication runs before
+ * validation so an anonymous caller learns nothing about a route's schema; authorization runs before
+ * the existence check so a caller learns whether a project exists only if it may act on it.
  */
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { PlatformStore } from '../infra/ports/platform.ts'
+import type { Authorizer, Decision } from '../contracts/authorization.ts'
+import { GATEWAY_PLUGIN } from '../contracts/domain.ts'
+import type { PrincipalDirectory } from '../contracts/directory.ts'
+import type { Metrics } from '../contracts/metrics.ts'
+import type { Principal, Resource } from '../contracts/principal.ts'
+import type { AuditLog } from '../infra/ports/audit.ts'
+import type { IdempotencyStore } from '../infra/ports/idempotency.ts'
 import { Errors } from '../shared/errors.ts'
-import type { Authorizer } from '../contracts/authorization.ts'
 import { assertBodyDepth } from '../shared/json-depth.ts'
 import { createIdempotencyHooks, MUTATING } from './idempotency.ts'
 import type { Authenticate } from './identity/authenticate.ts'
-import type { MetricsRegistry } from './metrics.ts'
-import type { Resource } from '../contracts/principal.ts'
+import { checkPathParams } from './path-params.ts'
 import type { RateLimiter } from './rate-limit.ts'
 import './types.ts'
 
+
+export { GATEWAY_PLUGIN }
+
 export interface GatewayOptions {
   dc: string
-  platform: PlatformStore
+  directory: PrincipalDirectory
   authenticate: Authenticate
   authorizer: Authorizer
+  audit: AuditLog
+  idempotency: IdempotencyStore
   rateLimiter: RateLimiter
-  metrics: MetricsRegistry
+  metrics: Metrics
 }
 
-function resourceOf(request: FastifyRequest, action: string): Resource {
-  const params = (request.params ?? {}) as Record<string, string>
-  return { type: action.split('.')[0], projectId: params.projectId, id: params.id ?? params.subject ?? params.keyId }
+function resourceOf(params: Record<string, string>, action: string): Resource {
+  return { type: action.slice(0, action.indexOf('.') >>> 0), projectId: params.projectId, id: params.id ?? params.subject ?? params.keyId }
 }
 
 async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   const requests = opts.metrics.counter('dyad_http_requests_total', 'HTTP requests by route, method and status.')
   const durations = opts.metrics.histogram('dyad_http_request_duration_seconds', 'HTTP request latency.')
   const denials = opts.metrics.counter('dyad_authz_denied_total', 'Requests refused by authorization.')
-  const idempotency = createIdempotencyHooks(opts.platform)
+  const idempotency = createIdempotencyHooks(opts.idempotency)
 
   app.decorateRequest('principal', null as never)
   app.decorateRequest('idempotency', undefined)
+
+  function refuse(request: FastifyRequest, principal: Principal, action: string, decision: Decision): never {
+    denials.inc({ action })
+    request.log.info({ action, subject: principal.subject, reason: decision.reason }, 'authorization denied')
+    throw Errors.forbidden(`Not allowed to ${action}: ${decision.reason}.`)
+  }
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
     reply.header('x-dyad-dc', opts.dc)
     const config = request.routeOptions.config
     if (config?.public || request.routeOptions.url === undefined) return
-    const principal = await opts.authenticate(request)
+    const authenticated = opts.authenticate(request)
+    const principal = authenticated instanceof Promise ? await authenticated : authenticated
     request.principal = principal
+    const params = (request.params ?? {}) as Record<string, string>
+    checkPathParams(params)
     const wait = opts.rateLimiter.take(principal.subject)
     if (wait > 0) {
       reply.header('retry-after', String(wait))
@@ -58,11 +77,12 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     }
     const action = config?.action
     if (!action) throw Errors.forbidden('This route declares no action; refusing by default.')
-    const decision = await opts.authorizer.authorize(principal, action, resourceOf(request, action))
-    if (!decision.allow) {
-      denials.inc({ action })
-      request.log.info({ action, subject: principal.subject, reason: decision.reason }, 'authorization denied')
-      throw Errors.forbidden(`Not allowed to ${action}: ${decision.reason}.`)
+    const decided = opts.authorizer.authorize(principal, action, resourceOf(params, action))
+    const decision = decided instanceof Promise ? await decided : decided
+    if (!decision.allow) refuse(request, principal, action, decision)
+    if (params.projectId !== undefined) {
+      const exists = opts.directory.assertProject(params.projectId)
+      if (exists instanceof Promise) await exists
     }
   })
 
@@ -89,7 +109,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       details: { method: request.method, statusCode: reply.statusCode, via: request.principal.via, ...(request.principal.keyId ? { keyId: request.principal.keyId } : {}) },
     } as const
     try {
-      await opts.platform.appendAudit(entry)
+      await opts.audit.appendAudit(entry)
     } catch (err) {
       // A success must not be acknowledged without its audit entry: fail the request (the error
       // response passes through here again). A response that already reports a failure is kept
@@ -102,10 +122,9 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched'
-    const labels = { method: request.method, route, status: String(reply.statusCode) }
-    requests.inc(labels)
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) })
     durations.observe({ method: request.method, route }, reply.elapsedTime / 1000)
   })
 }
 
-export const gatewayPlugin = fp(gateway, { name: 'dyad-gateway', fastify: '5.x' })
+export const gatewayPlugin = fp(gateway, { name: GATEWAY_PLUGIN, fastify: '5.x' })

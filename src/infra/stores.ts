@@ -6,6 +6,8 @@
  */
 import type { DyadConfig } from '../config/types.ts'
 import type { AppDataStore } from './ports/appdata.ts'
+import type { AuditLog } from './ports/audit.ts'
+import type { IdempotencyStore } from './ports/idempotency.ts'
 import type { KvStore } from './ports/kv.ts'
 import type { PlatformStore } from './ports/platform.ts'
 import type { SecretsStore } from './ports/secrets.ts'
@@ -16,7 +18,11 @@ import { migrate } from './sql/migrate.ts'
 import { createEtcdKv } from './kv/etcd.ts'
 import { createSqlKv } from './kv/sql-kv.ts'
 import { createSqlPlatformStore } from './platform/sql.ts'
-import { createMongoPlatformStore } from './platform/mongo.ts'
+import { createMongoConnection, createMongoPlatformStore } from './platform/mongo.ts'
+import { createSqlAuditLog } from './audit/sql.ts'
+import { createMongoAuditLog } from './audit/mongo.ts'
+import { createSqlIdempotencyStore } from './idempotency/sql.ts'
+import { createMongoIdempotencyStore } from './idempotency/mongo.ts'
 import { createSqlAppData } from './appdata/sql.ts'
 import { createCosmosAppData } from './appdata/cosmos.ts'
 import { createLocalSecrets } from './secrets/local.ts'
@@ -25,7 +31,11 @@ import { createVaultSecrets } from './secrets/vault.ts'
 export interface Stores {
   sql: SqlDatabase
   kv: KvStore
+  /** Projects, members, admins, API keys: the platform domain's. */
   platform: PlatformStore
+  /** The gateway's audit log and idempotency records (on the same backend as `platform`). */
+  audit: AuditLog
+  idempotency: IdempotencyStore
   appData: AppDataStore
   secrets: SecretsStore
   /** Closes every store, newest first; never throws (shutdown must finish). */
@@ -55,11 +65,11 @@ export async function createStores(config: DyadConfig): Promise<Stores> {
         ? await createEtcdKv(config.kv)
         : await createSqlKv({ db: sql }),
     )
-    const platform = track(
-      config.platformStore.kind === 'mongodb'
-        ? await createMongoPlatformStore(config.platformStore)
-        : await createSqlPlatformStore({ db: sql }),
-    )
+    // The three platform-side ports share one backend (DYAD_PLATFORM_STORE); on MongoDB also one client.
+    const mongo = config.platformStore.kind === 'mongodb' ? track(createMongoConnection(config.platformStore)) : null
+    const platform = mongo ? createMongoPlatformStore(mongo) : createSqlPlatformStore({ db: sql })
+    const audit = mongo ? createMongoAuditLog(mongo) : createSqlAuditLog({ db: sql })
+    const idempotency = mongo ? createMongoIdempotencyStore(mongo) : createSqlIdempotencyStore({ db: sql })
     const appData = track(
       config.appDataStore.kind === 'cosmos'
         ? await createCosmosAppData(config.appDataStore)
@@ -70,7 +80,7 @@ export async function createStores(config: DyadConfig): Promise<Stores> {
         ? await createVaultSecrets(config.secrets)
         : await createLocalSecrets(config.secrets),
     )
-    return { sql, kv, platform, appData, secrets, close: closeAll }
+    return { sql, kv, platform, audit, idempotency, appData, secrets, close: closeAll }
   } catch (err) {
     await closeAll()
     throw err

@@ -118,6 +118,20 @@ export async function appDataContract(t: Test, makeStore: MakeAppDataStore): Pro
     t.equal((await store.get(b, 'logs', 'same'))?.body.owner, 'b2', 'deleting in one project leaves the other')
   })
 
+  await t.test('deleteCollection removes one collection of one project and nothing else', async (t) => {
+    const [a, b] = [project(), project()]
+    for (let i = 0; i < 105; i++) await store.create(a, 'logs', `d${i}`, { i })
+    const other = await store.create(a, 'runs', 'r1', { i: 1 })
+    const kept = await store.create(b, 'logs', 'd1', { i: 1 })
+    t.equal(await store.deleteCollection(a, 'logs'), 105)
+    t.strictSame((await store.query(a, 'logs')).items, [])
+    t.strictSame((await store.query(a, 'runs')).items, [other], 'other collections stay')
+    t.strictSame(await store.get(b, 'logs', 'd1'), kept, 'the other project keeps its documents')
+    t.equal(await store.deleteCollection(a, 'logs'), 0, 'idempotent')
+    await store.create(a, 'logs', 'd1', { fresh: true })
+    t.strictSame((await store.get(a, 'logs', 'd1'))?.body, { fresh: true }, 'a re-created project starts empty')
+  })
+
   await t.test('where filters on top-level fields, type-exact', async (t) => {
     const p = project()
     await store.create(p, 'runs', 'r1', { status: 'done', attempts: 1, ok: true, meta: { status: 'nested' } })

@@ -168,6 +168,30 @@ export function createCosmosAppData(opts: CosmosAppDataOptions): AppDataStore {
       }
     },
 
+    async deleteCollection(projectId, collection) {
+      // Read the collection's ids in the project's partition page by page and delete each (there is
+      // no server-side delete by query).
+      const c = await container()
+      let deleted = 0
+      for (;;) {
+        const { resources } = await c.items
+          .query<{ id: string }>(
+            { query: 'SELECT TOP 100 c.id FROM c WHERE c.projectId = @p AND c.collection = @c', parameters: [{ name: '@p', value: projectId }, { name: '@c', value: collection }] },
+            { partitionKey: projectId },
+          )
+          .fetchNext()
+        if (resources.length === 0) return deleted
+        for (const r of resources) {
+          try {
+            await c.item(r.id, projectId).delete()
+            deleted++
+          } catch (err) {
+            if (statusOf(err) !== 404) throw err
+          }
+        }
+      }
+    },
+
     async query<Body = Record<string, unknown>>(projectId: string, collection: string, q = {}) {
       const { where, limit, order, after } = normaliseQuery(q)
       const c = await container()

@@ -97,6 +97,11 @@ export function createSqlAppData({ db }: SqlAppDataOptions): AppDataStore {
       return res.rows.length > 0
     },
 
+    async deleteCollection(projectId, collection) {
+      const res = await db.query('DELETE FROM app_documents WHERE project_id = $1 AND collection = $2', [projectId, collection])
+      return res.rowCount
+    },
+
     async query<Body = Record<string, unknown>>(projectId: string, collection: string, q = {}) {
       const { where, limit, order, after } = normaliseQuery(q)
       // Only fixed fragments are concatenated below; every value (filters included) is a parameter.

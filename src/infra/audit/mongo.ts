@@ -1,10 +1,11 @@
 import type { Filter } from 'mongodb'
-import type { AuditEntry, PlatformStore } from '../ports/platform.ts'
-import { PlatformErrors } from './errors.ts'
-import type { AuditDoc, GetCollections } from './mongo-collections.ts'
-import { isDuplicateKey } from './mongo-collections.ts'
-import { clampLimit, decodeAuditCursor, encodeAuditCursor, toPage } from './paging.ts'
-import { parseTime, readTime } from './time.ts'
+import type { AuditEntry, AuditLog } from '../ports/audit.ts'
+import type { MongoConnection } from '../platform/mongo.ts'
+import { PlatformErrors } from '../platform/errors.ts'
+import type { AuditDoc, GetCollections } from '../platform/mongo-collections.ts'
+import { isDuplicateKey } from '../platform/mongo-collections.ts'
+import { clampLimit, decodeAuditCursor, encodeAuditCursor, toPage } from '../platform/paging.ts'
+import { parseTime, readTime } from '../platform/time.ts'
 
 function toEntry(d: AuditDoc): AuditEntry {
   const entry: AuditEntry = {
@@ -23,8 +24,13 @@ function toEntry(d: AuditDoc): AuditEntry {
 }
 
 /** Append-only audit trail, read newest first with keyset pagination on (at, _id). */
-export function mongoAudit(cols: GetCollections): Pick<PlatformStore, 'appendAudit' | 'queryAudit'> {
+/** The audit log on MongoDB, on the platform store's connection (which its owner closes). */
+export function createMongoAuditLog(conn: MongoConnection): AuditLog {
+  const cols: GetCollections = conn.cols
   return {
+    kind: 'mongodb',
+    ping: conn.ping,
+    async close() {},
     async appendAudit(e) {
       const doc: AuditDoc = {
         _id: e.id,
@@ -52,6 +58,7 @@ export function mongoAudit(cols: GetCollections): Pick<PlatformStore, 'appendAud
       if (q.projectId !== undefined) filter.projectId = q.projectId
       if (q.actor !== undefined) filter.actor = q.actor
       if (q.action !== undefined) filter.action = q.action
+      if (q.outcome !== undefined) filter.outcome = q.outcome
       if (q.since !== undefined || q.until !== undefined) {
         const at: { $gte?: Date; $lte?: Date } = {}
         if (q.since !== undefined) at.$gte = parseTime(q.since)

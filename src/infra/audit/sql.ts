@@ -1,8 +1,8 @@
-import type { AuditEntry, PlatformStore } from '../ports/platform.ts'
-import type { SqlExecutor } from '../ports/sql.ts'
-import { clampLimit, decodeAuditCursor, encodeAuditCursor, toPage } from './paging.ts'
-import { translateSqlError } from './sql-errors.ts'
-import { isoTime, readTime } from './time.ts'
+import type { AuditEntry, AuditLog } from '../ports/audit.ts'
+import type { SqlDatabase } from '../ports/sql.ts'
+import { clampLimit, decodeAuditCursor, encodeAuditCursor, toPage } from '../platform/paging.ts'
+import { translateSqlError } from '../platform/sql-errors.ts'
+import { isoTime, readTime } from '../platform/time.ts'
 
 interface AuditRow {
   id: string
@@ -33,9 +33,15 @@ function toEntry(r: AuditRow): AuditEntry {
   return entry
 }
 
-/** Append-only audit trail, read newest first with keyset pagination on (at, id). */
-export function sqlAudit(db: SqlExecutor): Pick<PlatformStore, 'appendAudit' | 'queryAudit'> {
+/**
+ * Append-only audit trail on the SQL port (migrations/0001_platform.sql), read newest first with
+ * keyset pagination on (at, id). The database is shared, so the log never closes it.
+ */
+export function createSqlAuditLog({ db }: { db: SqlDatabase }): AuditLog {
   return {
+    kind: 'postgres',
+    ping: () => db.ping(),
+    async close() {},
     async appendAudit(e) {
       try {
         await db.query(
@@ -72,6 +78,7 @@ export function sqlAudit(db: SqlExecutor): Pick<PlatformStore, 'appendAudit' | '
       if (q.projectId !== undefined) add((p) => `project_id = ${p}`, q.projectId)
       if (q.actor !== undefined) add((p) => `actor = ${p}`, q.actor)
       if (q.action !== undefined) add((p) => `action = ${p}`, q.action)
+      if (q.outcome !== undefined) add((p) => `outcome = ${p}`, q.outcome)
       if (q.since !== undefined) add((p) => `at >= ${p}`, isoTime(q.since))
       if (q.until !== undefined) add((p) => `at <= ${p}`, isoTime(q.until))
       if (q.cursor !== undefined) {

@@ -1,8 +1,9 @@
-import type { IdempotencyRecord, PlatformStore } from '../ports/platform.ts'
-import { PlatformErrors } from './errors.ts'
-import type { GetCollections, IdempotencyDoc } from './mongo-collections.ts'
-import { isDuplicateKey } from './mongo-collections.ts'
-import { parseTime, readTime } from './time.ts'
+import type { IdempotencyRecord, IdempotencyStore } from '../ports/idempotency.ts'
+import type { MongoConnection } from '../platform/mongo.ts'
+import { PlatformErrors } from '../platform/errors.ts'
+import type { GetCollections, IdempotencyDoc } from '../platform/mongo-collections.ts'
+import { isDuplicateKey } from '../platform/mongo-collections.ts'
+import { parseTime, readTime } from '../platform/time.ts'
 
 function toRecord(d: IdempotencyDoc): IdempotencyRecord {
   const record: IdempotencyRecord = {
@@ -21,10 +22,14 @@ function toRecord(d: IdempotencyDoc): IdempotencyRecord {
 // is then retried. More than a few rounds means something keeps churning the key.
 const BEGIN_ATTEMPTS = 5
 
-type IdempotencyMethods = 'beginIdempotent' | 'completeIdempotent' | 'abandonIdempotent'
 
-export function mongoIdempotency(cols: GetCollections): Pick<PlatformStore, IdempotencyMethods> {
+/** Idempotency records on MongoDB, on the platform store's connection (which its owner closes). */
+export function createMongoIdempotencyStore(conn: MongoConnection): IdempotencyStore {
+  const cols: GetCollections = conn.cols
   return {
+    kind: 'mongodb',
+    ping: conn.ping,
+    async close() {},
     async beginIdempotent(record) {
       const c = await cols()
       const createdAt = parseTime(record.createdAt)

@@ -1,7 +1,7 @@
-import type { IdempotencyRecord, PlatformStore } from '../ports/platform.ts'
-import type { SqlExecutor } from '../ports/sql.ts'
-import { PlatformErrors } from './errors.ts'
-import { isoTime, readTime } from './time.ts'
+import type { IdempotencyRecord, IdempotencyStore } from '../ports/idempotency.ts'
+import type { SqlDatabase } from '../ports/sql.ts'
+import { PlatformErrors } from '../platform/errors.ts'
+import { isoTime, readTime } from '../platform/time.ts'
 
 interface IdempotencyRow {
   scope: string
@@ -30,10 +30,13 @@ function toRecord(r: IdempotencyRow): IdempotencyRecord {
 // insert is then retried. More than a few rounds means something keeps churning the key.
 const BEGIN_ATTEMPTS = 5
 
-type IdempotencyMethods = 'beginIdempotent' | 'completeIdempotent' | 'abandonIdempotent'
 
-export function sqlIdempotency(db: SqlExecutor): Pick<PlatformStore, IdempotencyMethods> {
+/** Idempotency records on the SQL port; the database is shared, so the store never closes it. */
+export function createSqlIdempotencyStore({ db }: { db: SqlDatabase }): IdempotencyStore {
   return {
+    kind: 'postgres',
+    ping: () => db.ping(),
+    async close() {},
     async beginIdempotent(record) {
       const createdAt = isoTime(record.createdAt)
       for (let attempt = 0; attempt < BEGIN_ATTEMPTS; attempt++) {

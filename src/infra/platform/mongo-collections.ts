@@ -1,5 +1,7 @@
 import { MongoServerError, type Collection, type Db, type IndexDescription } from 'mongodb'
-import type { AuditEntry, IdempotencyRecord, ProjectRole } from '../ports/platform.ts'
+import type { ProjectRole } from '../ports/platform.ts'
+import type { AuditEntry } from '../ports/audit.ts'
+import type { IdempotencyRecord } from '../ports/idempotency.ts'
 
 /*
  * Document shapes. Timestamps are BSON dates (millisecond precision, like the SQL adapter writes);

@@ -1,9 +1,8 @@
-import { MongoClient } from 'mongodb'
+import { MongoClient, type Db } from 'mongodb'
 import type { PlatformStore } from '../ports/platform.ts'
 import { mongoApiKeys } from './mongo-keys.ts'
-import { mongoAudit } from './mongo-audit.ts'
-import { ensureIndexes, platformCollections, type PlatformCollections } from './mongo-collections.ts'
-import { mongoIdempotency } from './mongo-idempotency.ts'
+import { mongoAccessFeed } from './mongo-feed.ts'
+import { ensureIndexes, platformCollections, type GetCollections } from './mongo-collections.ts'
 import { mongoMembers } from './mongo-members.ts'
 import { mongoProjects } from './mongo-projects.ts'
 
@@ -15,18 +14,26 @@ export interface MongoPlatformStoreOptions {
 }
 
 /**
- * Platform store on MongoDB. The store owns its client and closes it in `close()`.
+ * One MongoDB client shared by the platform store, the audit log and the idempotency store (they
+ * live in one database). Whoever creates the connection closes it.
  *
  * Nothing connects at construction: the first operation (normally the readiness probe) connects and
  * creates the indexes the semantics depend on (unique members and idempotency keys). If that fails,
  * the next operation tries again, so a MongoDB that comes up late does not need a process restart.
  */
-export function createMongoPlatformStore(opts: MongoPlatformStoreOptions): PlatformStore {
+export interface MongoConnection {
+  db: Db
+  cols: GetCollections
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export function createMongoConnection(opts: MongoPlatformStoreOptions): MongoConnection {
   const client = new MongoClient(opts.uri, { appName: 'dyad-platform' })
   const db = client.db(opts.database)
   const collections = platformCollections(db)
   let indexed: Promise<void> | undefined
-  const cols = async (): Promise<PlatformCollections> => {
+  const cols = async () => {
     indexed ??= ensureIndexes(collections).catch((err: unknown) => {
       indexed = undefined
       throw err
@@ -35,18 +42,25 @@ export function createMongoPlatformStore(opts: MongoPlatformStoreOptions): Platf
     return collections
   }
   return {
-    kind: 'mongodb',
-    ...mongoProjects(cols),
-    ...mongoMembers(cols),
-    ...mongoApiKeys(cols),
-    ...mongoAudit(cols),
-    ...mongoIdempotency(cols),
+    db,
+    cols,
     async ping() {
       await cols()
       await db.command({ ping: 1 })
     },
-    async close() {
-      await client.close()
-    },
+    close: () => client.close(),
+  }
+}
+
+/** Platform store on MongoDB, on a connection its creator closes. */
+export function createMongoPlatformStore(conn: MongoConnection): PlatformStore {
+  return {
+    kind: 'mongodb',
+    ...mongoProjects(conn.cols),
+    ...mongoMembers(conn.cols),
+    ...mongoApiKeys(conn.cols),
+    watchAccess: mongoAccessFeed(conn.db),
+    ping: conn.ping,
+    async close() {},
   }
 }

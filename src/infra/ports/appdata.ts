@@ -45,6 +45,8 @@ export interface AppDataStore {
   ): Promise<AppDocument<Body>>
   get<Body = Record<string, unknown>>(projectId: string, collection: string, id: string): Promise<AppDocument<Body> | undefined>
   delete(projectId: string, collection: string, id: string): Promise<boolean>
+  /** Deletes every document of one collection of a project (the project is being deleted); returns how many. */
+  deleteCollection(projectId: string, collection: string): Promise<number>
   query<Body = Record<string, unknown>>(projectId: string, collection: string, q?: AppDataQuery): Promise<AppDataPage<Body>>
   ping(): Promise<void>
   close(): Promise<void>

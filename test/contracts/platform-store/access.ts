@@ -1,7 +1,7 @@
 /** Platform-store contract, part: Members, platform admins, API keys, and the project delete cascade. */
 import type { Test } from 'tap'
 import type { Member } from '../../../src/infra/ports/platform.ts'
-import { conflict, projectNotFound, at, project, apiKey, audit } from './fixtures.ts'
+import { conflict, projectNotFound, at, project, apiKey } from './fixtures.ts'
 import type { Fresh } from './fixtures.ts'
 
 export function accessContract(t: Test, fresh: Fresh): void {
@@ -88,7 +88,7 @@ export function accessContract(t: Test, fresh: Fresh): void {
     await t.resolves(store.touchApiKey('nope', at(80)))
   })
 
-  t.test('deleteProject cascades to members and keys but keeps the audit trail', async (t) => {
+  t.test('deleteProject cascades to members and keys', async (t) => {
     const store = await fresh(t)
     await store.createProject(project('p1'))
     await store.createProject(project('p2'))
@@ -100,8 +100,6 @@ export function accessContract(t: Test, fresh: Fresh): void {
     const admin = apiKey('k0', { projectId: null, subject: 'root' })
     await store.createApiKey(other)
     await store.createApiKey(admin)
-    const entry = audit('a1')
-    await store.appendAudit(entry)
 
     t.equal(await store.deleteProject('p1'), true)
     t.equal(await store.getMember('p1', 'alice'), undefined)
@@ -109,7 +107,6 @@ export function accessContract(t: Test, fresh: Fresh): void {
     t.strictSame(await store.listMembershipsOf('alice'), [kept])
     t.equal(await store.getApiKey('k1'), undefined)
     t.strictSame(await store.listApiKeys({}), [admin, other])
-    t.strictSame(await store.queryAudit({ projectId: 'p1' }), { items: [entry] }, 'audit outlives the project')
 
     await store.createProject(project('p1'))
     t.strictSame(await store.listMembers('p1'), [], 'a re-created project starts empty')

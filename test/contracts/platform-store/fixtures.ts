@@ -1,6 +1,7 @@
 /** Shared fixtures of the platform-store contract: error shapes, record builders, paging helpers. */
 import type { Test } from 'tap'
-import type { ApiKeyRecord, AuditEntry, AuditQuery, PlatformStore, Project } from '../../../src/infra/ports/platform.ts'
+import type { ApiKeyRecord, PlatformStore, Project } from '../../../src/infra/ports/platform.ts'
+import type { AuditEntry, AuditLog, AuditQuery } from '../../../src/infra/ports/audit.ts'
 
 export const conflict = { code: 'PLATFORM_CONFLICT', statusCode: 409 }
 export const projectNotFound = { code: 'PLATFORM_PROJECT_NOT_FOUND', statusCode: 404 }
@@ -51,7 +52,7 @@ export async function inBatches<T>(items: T[], write: (item: T) => Promise<unkno
 }
 
 /** Follows cursors to the end, returning every id seen and the page sizes. */
-export async function walkAudit(store: PlatformStore, q: AuditQuery) {
+export async function walkAudit(store: AuditLog, q: AuditQuery) {
   const ids: string[] = []
   const sizes: number[] = []
   let cursor: string | undefined
@@ -66,3 +67,14 @@ export async function walkAudit(store: PlatformStore, q: AuditQuery) {
 
 /** Gives a subtest an empty store that is cleaned up when the subtest ends. */
 export type Fresh = (t: Test) => Promise<PlatformStore>
+
+/** Makes an empty store of one port; `cleanup` runs when the subtest ends. */
+export type MakeStore<S> = () => Promise<{ store: S; cleanup(): Promise<void> }>
+
+export function freshFrom<S>(make: MakeStore<S>): (t: Test) => Promise<S> {
+  return async (t) => {
+    const { store, cleanup } = await make()
+    t.teardown(cleanup)
+    return store
+  }
+}

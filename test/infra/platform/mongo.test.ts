@@ -1,8 +1,13 @@
 import { MongoClient } from 'mongodb'
 import t from 'tap'
-import { createMongoPlatformStore } from '../../../src/infra/platform/mongo.ts'
+import { createMongoConnection, createMongoPlatformStore, type MongoConnection } from '../../../src/infra/platform/mongo.ts'
+import { createMongoAuditLog } from '../../../src/infra/audit/mongo.ts'
+import { createMongoIdempotencyStore } from '../../../src/infra/idempotency/mongo.ts'
+import type { MakeStore } from '../../contracts/platform-store/fixtures.ts'
 import { isSkip, mongoUri, uniqueName } from '../../helpers/servers.ts'
 import { platformStoreContract } from '../../contracts/platform-store.ts'
+import { auditLogContract } from '../../contracts/audit.ts'
+import { idempotencyContract } from '../../contracts/idempotency.ts'
 
 const uri = mongoUri()
 if (isSkip(uri)) {
@@ -14,15 +19,18 @@ if (isSkip(uri)) {
   t.teardown(() => admin.close())
 
   // A database per subtest: creating one in MongoDB is free, and dropping it removes the indexes too.
-  platformStoreContract(t, async () => {
+  const make = <S>(build: (conn: MongoConnection) => S): MakeStore<S> => async () => {
     const database = uniqueName('dyad_platform_test')
-    const store = createMongoPlatformStore({ uri, database })
+    const conn = createMongoConnection({ uri, database })
     return {
-      store,
+      store: build(conn),
       async cleanup() {
-        await store.close()
         await admin.db(database).dropDatabase()
+        await conn.close()
       },
     }
-  })
+  }
+  platformStoreContract(t, make(createMongoPlatformStore))
+  auditLogContract(t, make(createMongoAuditLog))
+  idempotencyContract(t, make(createMongoIdempotencyStore))
 }

@@ -3,7 +3,11 @@ import { createSqlPlatformStore } from '../../../src/infra/platform/sql.ts'
 import { migrate } from '../../../src/infra/sql/migrate.ts'
 import { createPgDatabase } from '../../../src/infra/sql/pg.ts'
 import { freshPostgresDatabase, isSkip } from '../../helpers/servers.ts'
+import { createSqlAuditLog } from '../../../src/infra/audit/sql.ts'
+import { createSqlIdempotencyStore } from '../../../src/infra/idempotency/sql.ts'
 import { platformStoreContract } from '../../contracts/platform-store.ts'
+import { auditLogContract } from '../../contracts/audit.ts'
+import { idempotencyContract } from '../../contracts/idempotency.ts'
 
 const server = await freshPostgresDatabase()
 if (isSkip(server)) {
@@ -17,9 +21,19 @@ if (isSkip(server)) {
   })
   await migrate(db)
 
-  platformStoreContract(t, async () => {
-    await db.exec(`TRUNCATE platform_projects, platform_members, platform_admins, platform_api_keys,
+  const empty = () =>
+    db.exec(`TRUNCATE platform_projects, platform_members, platform_admins, platform_api_keys,
       platform_audit_log, platform_idempotency`)
-    return { store: createSqlPlatformStore({ db }), cleanup: async () => {} }
+  platformStoreContract(t, async () => {
+    await empty()
+    return { store: createSqlPlatformStore({ db, accessPollIntervalMs: 20 }), cleanup: async () => {} }
+  })
+  auditLogContract(t, async () => {
+    await empty()
+    return { store: createSqlAuditLog({ db }), cleanup: async () => {} }
+  })
+  idempotencyContract(t, async () => {
+    await empty()
+    return { store: createSqlIdempotencyStore({ db }), cleanup: async () => {} }
   })
 }
