@@ -8,7 +8,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { DyadConfig } from './config/types.ts'
 import type { ActionCatalog } from './contracts/authorization.ts'
-import type { Domain, DomainContext } from './contracts/domain.ts'
+import type { Domain, DomainContext, DomainModule } from './contracts/domain.ts'
 import { ErrorSchema } from './contracts/schemas.ts'
 import { createStores, type Stores } from './infra/stores.ts'
 import { gatewayActions } from './gateway/actions.ts'
@@ -27,11 +27,14 @@ import { createPlatformDomain, platformActions } from '../plugins/platform/index
 import { createPolicyDomain, policyActions } from '../plugins/policy/index.ts'
 
 /**
- * The action catalog, checked by `authorize` on every request: the gateway's slice and every
- * domain's. A new domain adds its slice here and its factory to `buildApp` below; nothing under
- * src/gateway changes.
+ * Every domain beyond the two the gateway itself rests on (platform answers who is calling, policy
+ * decides what they may do; both are built explicitly in `buildApp`). Adding a domain is a new folder
+ * under plugins/ exporting a DomainModule, and one line here; nothing under src/gateway changes.
  */
-export const ACTIONS: ActionCatalog = { ...gatewayActions, ...platformActions, ...policyActions }
+const DOMAINS: DomainModule[] = []
+
+/** The action catalog, checked by `authorize` on every request: the gateway's slice and every domain's. */
+export const ACTIONS: ActionCatalog = Object.assign({}, gatewayActions, platformActions, policyActions, ...DOMAINS.map((d) => d.actions))
 
 export interface BuildOptions {
   config: DyadConfig
@@ -70,6 +73,7 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
   })
   const policy = await createPolicyDomain(ctx, { catalog: ACTIONS, roles: platform.directory })
   others.push(policy)
+  for (const d of DOMAINS) others.push(await d.create(ctx))
   const domains: Domain[] = [platform, ...others]
 
   // One close hook, in dependency order: stop the domains (watches, buffered writes) before the stores go away.

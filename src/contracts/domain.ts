@@ -35,3 +35,12 @@ export interface Domain {
   onProjectDeleted?(projectId: string): Promise<void>
   close(): Promise<void>
 }
+
+/**
+ * What `plugins/<domain>/index.ts` exports for the composition root: the domain's action slice (known
+ * before anything is built, so the catalog is complete when the authorizer is) and its factory.
+ */
+export interface DomainModule {
+  actions: ActionCatalog
+  create(ctx: DomainContext): Promise<Domain>
+}
