@@ -4,12 +4,18 @@
  */
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { ACTIONS } from '../src/app.ts'
+import type { ActionCatalog } from '../src/contracts/authorization.ts'
+import { gatewayActions } from '../src/gateway/actions.ts'
+import { platformActions } from '../plugins/platform/actions.ts'
+import { policyActions } from '../plugins/policy/actions.ts'
 import { compileModules, evaluate } from '../plugins/policy/rego/index.ts'
 import { fromJs, toJs } from '../plugins/policy/rego/value.ts'
 import { benchCases, expectEqual, microData, microTable, type DecisionCase } from './rego-micro.ts'
 import type { Scenario } from './scenario.ts'
 import { fmtNs } from './stats.ts'
+
+// The catalog as src/app.ts assembles it, without importing the whole app (and its stores) here.
+const ACTIONS: ActionCatalog = { ...gatewayActions, ...platformActions, ...policyActions }
 
 const POLICY_FILE = fileURLToPath(new URL('../plugins/policy/authz/authz.rego', import.meta.url))
 const PATH = 'data.dyad.authz.decision'

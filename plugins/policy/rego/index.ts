@@ -123,14 +123,19 @@ export function evaluate(policy: CompiledPolicy, opts: EvaluateOptions): Evaluat
       const term = query.body[0]
       if (!term || term.k !== 'term' || query.body.length !== 1) throw new Error('evaluate: path must be a single reference')
       const env = new Map<string, Value>()
-      const run = (): boolean => {
+      // Inline closures, not named ones: tsx's keepNames makes each named closure a defineProperty.
+      if (tracer) {
+        traceTerm(tracer, query.body, env, () => {
+          ev.evalTerm(term.term, env, ctx, (v) => {
+            if (result === undefined) result = v
+          })
+          return result !== undefined
+        })
+      } else {
         ev.evalTerm(term.term, env, ctx, (v) => {
           if (result === undefined) result = v
         })
-        return result !== undefined
       }
-      if (tracer) traceTerm(tracer, query.body, env, run)
-      else run()
     }
   } catch (e) {
     if (e instanceof RangeError && /call stack/i.test(e.message)) {

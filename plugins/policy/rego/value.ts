@@ -158,7 +158,20 @@ export function compareNum(a: NumV, b: NumV): number {
 }
 
 export function equal(a: Value, b: Value): boolean {
-  return a === b || keyOf(a) === keyOf(b)
+  if (a === b) return true
+  // Scalars compare without building their canonical keys; values of different types are never
+  // equal (keyOf starts with a type tag). Mixed int/float numbers still go through keyOf.
+  if (a.type !== b.type) return false
+  switch (a.type) {
+    case 'null':
+      return true
+    case 'boolean':
+    case 'string':
+      return a.value === (b as BoolV | StrV).value
+    case 'number':
+      if (a.int !== undefined && (b as NumV).int !== undefined) return a.int === (b as NumV).int
+  }
+  return keyOf(a) === keyOf(b)
 }
 
 export function sortedItems(s: SetV): Value[] {

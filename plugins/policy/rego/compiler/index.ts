@@ -7,6 +7,7 @@ import { RegoError, RegoErrors } from '../errors.ts'
 import { parseModule, parseQuery } from '../parser/module.ts'
 import { TRUE } from '../value.ts'
 import { checkCalls, checkNode, checkRecursion, type FuncInfo } from './checks.ts'
+import { foldConstant } from './fold.ts'
 import { buildIndexes } from './indexer.ts'
 import { moduleScope, resolveBody, resolveTerm, type Scope } from './resolve.ts'
 import { checkHead, orderBody, orderHeadTerm, refOutputs, UnsafeErrors, type SafetyEnv } from './safety.ts'
@@ -114,7 +115,7 @@ function compileRule(r: RuleAst, mod: ModuleAst, modScope: Scope, env: SafetyEnv
     refOutputs(v, elOuts)
     for (const x of elOuts) elVars.delete(x)
     checkHead(elVars, ordered.bound, el.loc)
-    return { value: orderHeadTerm(v, ordered.bound, env), body: ordered.body }
+    return { value: foldConstant(orderHeadTerm(v, ordered.bound, env)), body: ordered.body }
   })
   return {
     path,
@@ -122,7 +123,7 @@ function compileRule(r: RuleAst, mod: ModuleAst, modScope: Scope, env: SafetyEnv
     kind: r.kind,
     args: r.args ?? [],
     key: r.key && fix(resolveTerm(r.key, scope)),
-    value: fix(value0),
+    value: foldConstant(fix(value0)),
     body,
     elses,
     isDefault: r.isDefault,

@@ -19,6 +19,23 @@ export function getKey(v: Value, key: Value): Value | undefined {
   }
 }
 
+const constKeys = new WeakMap<Value, string>()
+
+/**
+ * `getKey` for a key that lives as long as the policy (a constant in a ref such as
+ * `input.principal.role`): its canonical key string is built once, and with it the hash a Map
+ * lookup needs, instead of on every evaluation.
+ */
+export function getConstKey(v: Value, key: Value): Value | undefined {
+  if (v.type !== 'object' && v.type !== 'set') return getKey(v, key)
+  let k = constKeys.get(key)
+  if (k === undefined) {
+    k = keyOf(key)
+    constKeys.set(key, k)
+  }
+  return v.type === 'object' ? v.entries.get(k)?.[1] : v.items.get(k)
+}
+
 /** Key/value pairs to iterate `v[_]`; scalars have none. */
 export function entriesOf(v: Value): Array<readonly [Value, Value]> {
   switch (v.type) {

@@ -11,13 +11,14 @@ import { RegoError } from '../errors.ts'
 import { arr, equal, keyOf, set, str, toJsonText, type Value } from '../value.ts'
 import type { Budget } from './budget.ts'
 import type { Ctx, Env, K, KV } from './context.ts'
-import { entriesOf, getKey } from './docs.ts'
+import { entriesOf, getConstKey, getKey } from './docs.ts'
 import { interpolationText } from './format.ts'
-import { walkData } from './rules.ts'
+import { walkDataRef } from './rules.ts'
 import { evalCall } from './calls.ts'
 import { traceBody, type Tracer } from './trace.ts'
 import { unifyTerms, unifyValue } from './unify.ts'
 import { evalWith } from './with.ts'
+import { exprHasOneSolution } from './solutions.ts'
 
 export interface EvaluatorOptions {
   root: RuleNode
@@ -65,8 +66,20 @@ export class Evaluator {
     }
   }
 
-  /** True when the expression has at least one solution. */
-  exists(run: (k: K) => void): boolean {
+  /**
+   * True when `run` has at least one solution. `single` (see solutions.ts) says it has at most
+   * one: then it runs to the end and a flag answers, which is much cheaper than throwing out of
+   * the continuation chain.
+   */
+  exists(run: (k: K) => void, single = false): boolean {
+    // Traced runs keep the throw: OPA's trace shows no Redo after the first solution.
+    if (single && this.tracer === null) {
+      let found = false
+      run(() => {
+        found = true
+      })
+      return found
+    }
     const stop = {}
     try {
       run(() => {
@@ -114,7 +127,8 @@ export class Evaluator {
         })
       case 'not': {
         const inner = e.expr
-        if (!this.exists((k2) => this.evalExpr(inner, env, ctx, k2))) k()
+        const single = ctx.fnOverrides.size === 0 && exprHasOneSolution(inner, env, this.builtins)
+        if (!this.exists((k2) => this.evalExpr(inner, env, ctx, k2), single)) k()
         return
       }
       case 'every': {
@@ -223,11 +237,10 @@ export class Evaluator {
     }
     this.evalTerm(items[j], env, ctx, (v) => {
       vals[j] = v
-      try {
-        this.evalListStep(items, vals, left - 1, env, ctx, k)
-      } finally {
-        vals[j] = undefined
-      }
+      // No try/finally: vals is private to this evalList, so a throw that leaves it abandons it,
+      // and a finally would make every throw through here (existence checks) a catch and rethrow.
+      this.evalListStep(items, vals, left - 1, env, ctx, k)
+      vals[j] = undefined
     })
   }
 
@@ -264,13 +277,12 @@ export class Evaluator {
   evalRef(t: Term & { t: 'ref' }, env: Env, ctx: Ctx, k: KV): void {
     const head = t.head
     if (head.t === 'var' && !env.has(head.name)) {
-      if (head.name === 'data') return walkData(this, this.root, [], t.path, 0, env, ctx, k)
+      if (head.name === 'data') return walkDataRef(this, t.path, env, ctx, k)
       if (head.name === 'input') return ctx.input === undefined ? undefined : this.walk(ctx.input, t.path, 0, env, ctx, k, true)
     }
     this.evalTerm(head, env, ctx, (v) => this.walk(v, t.path, 0, env, ctx, k))
   }
 
-  /** Indexes `v` by `path[i..]`, iterating where a key is an unbound var or pattern. */
   /**
    * Indexes `v` by `path[i..]`. `json` marks base documents (data, input), whose object keys are
    * always strings: there `data.x[2]` also finds the key "2", as in OPA.
@@ -278,6 +290,13 @@ export class Evaluator {
   walk(v: Value, path: readonly Term[], i: number, env: Env, ctx: Ctx, k: KV, json = false): void {
     if (i === path.length) return k(v)
     const p = path[i]
+    // Constant keys (`input.principal.role`) are most of every policy's refs: no closure for them.
+    if (p.t === 'scalar') {
+      let child = getConstKey(v, p.v)
+      if (child === undefined && json && p.v.type === 'number' && v.type === 'object') child = getKey(v, str(toJsonText(p.v)))
+      if (child !== undefined) this.walk(child, path, i + 1, env, ctx, k, json)
+      return
+    }
     if (this.isGround(p, env)) {
       return this.evalTerm(p, env, ctx, (key) => {
         let child = getKey(v, key)

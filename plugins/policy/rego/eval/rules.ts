@@ -11,6 +11,7 @@ import type { Ctx, Env, KV } from './context.ts'
 import { DocBuilder, entriesOf, getKey, mergeBaseWins, upsert } from './docs.ts'
 import type { Evaluator } from './evaluator.ts'
 import { candidateRules } from './index-lookup.ts'
+import { bodyHasOneSolution } from './solutions.ts'
 
 const isPrefix = (a: readonly string[], b: readonly string[]): boolean => a.length <= b.length && a.every((s, i) => s === b[i])
 
@@ -30,7 +31,10 @@ export function baseAt(ev: Evaluator, path: readonly string[], ctx: Ctx): Value 
   return v
 }
 
-const overridden = (ctx: Ctx, path: readonly string[]): boolean => ctx.dataOverrides.some((o) => isPrefix(o.path, path))
+function overridden(ctx: Ctx, path: readonly string[]): boolean {
+  for (const o of ctx.dataOverrides) if (isPrefix(o.path, path)) return true
+  return false
+}
 
 export function isFunctionNode(ev: Evaluator, path: readonly string[]): boolean {
   let node: RuleNode | undefined = ev.root
@@ -45,22 +49,60 @@ export function dataRoot(ev: Evaluator, ctx: Ctx): Value | undefined {
   return docAt(ev, ev.root, ctx)
 }
 
+/** Where walkData's descent through constant string keys ends for one ref: a pure function of the tree. */
+interface Descent {
+  root: RuleNode
+  node: RuleNode | undefined
+  segs: string[]
+  i: number
+  /** Off the tree (`node` undefined): base data at `segs`, for the data it was read from. */
+  baseOf?: Value
+  base?: Value
+}
+
+const descents = new WeakMap<readonly Term[], Descent>()
+
+/**
+ * `data.<path>` from the root. Without `with data...` overrides, the descent through constant
+ * keys is the same on every evaluation, so it is done once per ref and remembered: rule refs
+ * (`allow`, `data.lib.x`) are resolved to `data.` paths and are most refs of a policy.
+ */
+export function walkDataRef(ev: Evaluator, path: readonly Term[], env: Env, ctx: Ctx, k: KV): void {
+  if (ctx.dataOverrides.length || path.length === 0) return walkData(ev, ev.root, [], path, 0, env, ctx, k)
+  let d = descents.get(path)
+  if (d === undefined || d.root !== ev.root) {
+    let node: RuleNode | undefined = ev.root
+    const segs: string[] = []
+    let i = 0
+    for (; node && !node.rules.length && i < path.length; i++) {
+      const p = path[i]
+      if (p.t !== 'scalar' || p.v.type !== 'string') break
+      segs.push(p.v.value)
+      node = node.children.get(p.v.value)
+    }
+    d = { root: ev.root, node, segs, i }
+    descents.set(path, d)
+  }
+  if (d.node !== undefined) return walkData(ev, d.node, d.segs, path, d.i, env, ctx, k)
+  // Base data such as `data.dyad.actions[x]`: the same data object answers the same way.
+  if (d.baseOf !== ev.data) {
+    d.base = baseAt(ev, d.segs, ctx)
+    d.baseOf = ev.data
+  }
+  if (d.base !== undefined) ev.walk(d.base, path, d.i, env, ctx, k, true)
+}
+
 /** Walks `data` along `path[i..]` through the rule tree, falling back to base data off-tree. */
 export function walkData(ev: Evaluator, node: RuleNode | undefined, segs: string[], path: readonly Term[], i: number, env: Env, ctx: Ctx, k: KV): void {
-  if (!node || node.rules.length || overridden(ctx, segs) || i === path.length) {
+  if (!node || node.rules.length || i === path.length || (ctx.dataOverrides.length && overridden(ctx, segs))) {
     const v = node ? docAt(ev, node, ctx) : baseAt(ev, segs, ctx)
     if (v !== undefined) ev.walk(v, path, i, env, ctx, k, true)
     return
   }
   const p = path[i]
-  const step = (key: Value): void => {
-    if (key.type === 'string') return walkData(ev, node.children.get(key.value), [...segs, key.value], path, i + 1, env, ctx, k)
-    const base = baseAt(ev, segs, ctx)
-    let child = base && getKey(base, key)
-    if (child === undefined && base && key.type === 'number') child = getKey(base, str(toJsonText(key)))
-    if (child !== undefined) ev.walk(child, path, i + 1, env, ctx, k, true)
-  }
-  if (ev.isGround(p, env)) return ev.evalTerm(p, env, ctx, step)
+  // A constant key (the common `data.pkg.rule`) needs no evaluation and no closure.
+  if (p.t === 'scalar') return walkDataKey(ev, node, segs, path, i, p.v, env, ctx, k)
+  if (ev.isGround(p, env)) return ev.evalTerm(p, env, ctx, (key) => walkDataKey(ev, node, segs, path, i, key, env, ctx, k))
   // Iterate over the union of rule children and base keys.
   const keys = new Map<string, Value>()
   for (const [name, child] of node.children) if (!child.rules.some((r) => r.kind === 'func')) keys.set(keyOf(str(name)), str(name))
@@ -68,14 +110,25 @@ export function walkData(ev: Evaluator, node: RuleNode | undefined, segs: string
   if (base) for (const [key] of entriesOf(base)) keys.set(keyOf(key), key)
   for (const key of keys.values()) {
     ev.budget.tick()
-    ev.unifyValue(p, key, env, ctx, () => step(key))
+    ev.unifyValue(p, key, env, ctx, () => walkDataKey(ev, node, segs, path, i, key, env, ctx, k))
   }
+}
+
+// A module-level function rather than a closure: tsx/esbuild's keepNames wraps every named
+// closure in a defineProperty call, which cost a third of a small policy's decision time.
+function walkDataKey(ev: Evaluator, node: RuleNode, segs: string[], path: readonly Term[], i: number, key: Value, env: Env, ctx: Ctx, k: KV): void {
+  if (key.type === 'string') return walkData(ev, node.children.get(key.value), [...segs, key.value], path, i + 1, env, ctx, k)
+  const base = baseAt(ev, segs, ctx)
+  let child = base && getKey(base, key)
+  if (child === undefined && base && key.type === 'number') child = getKey(base, str(toJsonText(key)))
+  if (child !== undefined) ev.walk(child, path, i + 1, env, ctx, k, true)
 }
 
 /** A node's full document: rule values, children and base data, with overrides applied. */
 export function docAt(ev: Evaluator, node: RuleNode, ctx: Ctx): Value | undefined {
-  if (overridden(ctx, node.path)) return baseAt(ev, node.path, ctx)
-  if (ctx.memo.has(node.id)) return ctx.memo.get(node.id)
+  if (ctx.dataOverrides.length && overridden(ctx, node.path)) return baseAt(ev, node.path, ctx)
+  const memo = ctx.memo.get(node.id)
+  if (memo !== undefined || ctx.memo.has(node.id)) return memo
   if (ctx.inProgress.has(node.id)) {
     throw new RegoError('rego_recursion_error', `rule data.${node.path.join('.')} is recursive`, node.rules[0]?.loc)
   }
@@ -175,19 +228,23 @@ function setRuleValue(ev: Evaluator, node: RuleNode, rules: CRule[], ctx: Ctx): 
 /** Values one rule (with its else chain) produces. */
 function ruleValues(ev: Evaluator, r: CRule, ctx: Ctx, env0: () => Env, body0 = r.body, value0 = r.value): Value[] {
   const out: Value[] = []
-  const add = (v: Value): void => {
-    if (!out.some((x) => equal(x, v))) out.push(v)
-  }
-  const clauses = [{ body: body0, value: value0 }, ...r.elses]
   ev.ruleStack.push(r)
   try {
-    for (const c of clauses) {
+    for (let c = -1; c < r.elses.length && out.length === 0; c++) {
+      const body = c < 0 ? body0 : r.elses[c].body
+      const value = c < 0 ? value0 : r.elses[c].value
       const env = env0()
-      if (c.value.t === 'scalar') {
+      if (value.t === 'scalar') {
         // Early exit: a constant value cannot conflict with itself, so one solution is enough.
-        if (ev.exists((k) => ev.evalBody(c.body, 0, env, ctx, k))) add(c.value.v)
-      } else ev.evalBody(c.body, 0, env, ctx, () => ev.evalTerm(c.value, env, ctx, add))
-      if (out.length) break
+        const single = ctx.fnOverrides.size === 0 && bodyHasOneSolution(body, env, ev.builtins)
+        if (ev.exists((k) => ev.evalBody(body, 0, env, ctx, k), single)) out.push(value.v)
+      } else {
+        ev.evalBody(body, 0, env, ctx, () =>
+          ev.evalTerm(value, env, ctx, (v) => {
+            if (!out.some((x) => equal(x, v))) out.push(v)
+          }),
+        )
+      }
     }
   } finally {
     ev.ruleStack.pop()
@@ -203,6 +260,9 @@ function completeValue(ev: Evaluator, node: RuleNode, rules: CRule[], ctx: Ctx):
       def = r
       continue
     }
+    // Early exit, as OPA does: once the value is known, a rule that can only produce that same
+    // constant (`allow if ...` after another allow succeeded) can neither change nor conflict.
+    if (result !== undefined && r.value.t === 'scalar' && r.elses.length === 0 && equal(r.value.v, result)) continue
     for (const v of ruleValues(ev, r, ctx, () => new Map())) {
       if (result === undefined) result = v
       else if (!equal(result, v)) throw new RegoError('eval_conflict_error', 'complete rules must not produce multiple outputs', r.loc)
