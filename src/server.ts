@@ -4,24 +4,38 @@
  * the grace period running out, exits at once: the stores are designed to survive that (PGlite
  * recovers its WAL; etcd and Postgres are external).
  */
-import { ConfigError, loadConfig } from './config/load.ts'
-import { buildApp } from './app.ts'
+
+// Checked before any other module is loaded (hence the dynamic imports below): on an older Node the
+// rest of the tree may fail to load with an error that does not say why. Keep in step with
+// `engines` in package.json.
+const REQUIRED_NODE_MAJOR = 24
+if (Number(process.versions.node.split('.')[0]) < REQUIRED_NODE_MAJOR) {
+  process.stderr.write(
+    `Dyad needs Node.js ${REQUIRED_NODE_MAJOR} or newer; this is ${process.version} (${process.execPath}). ` +
+      'Start it with `npm start`, which runs the Node 24 installed into node_modules by `npm ci`, or install Node 24.\n',
+  )
+  process.exit(2)
+}
+
+/** Refusals to start that are the operator's to fix: one line on stderr and exit code 2, no stack. */
+async function startupRefusal(err: unknown): Promise<string | null> {
+  const { ConfigError } = await import('./config/load.ts')
+  const { DataDirLockedError } = await import('./infra/sql/data-dir-lock.ts')
+  return err instanceof ConfigError || err instanceof DataDirLockedError ? err.message : null
+}
 
 async function main() {
-  let config
-  try {
-    config = loadConfig()
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`)
-      process.exit(2)
-    }
-    throw err
-  }
-
+  const { loadConfig } = await import('./config/load.ts')
+  const { buildApp } = await import('./app.ts')
+  const config = loadConfig()
   const { app, bootstrapKey } = await buildApp({ config })
   const address = await app.listen({ host: config.host, port: config.port })
-  const banner = [`Dyad (${config.dc}) listening on ${address}`, `  API docs:  ${address}/docs`, `  Data dir:  ${config.dataDir}`]
+  const banner = [
+    `Dyad (${config.dc}) listening on ${address}`,
+    `  API docs:  ${address}/docs`,
+    `  Data dir:  ${config.dataDir}`,
+    `  Runtime:   Node.js ${process.version}`,
+  ]
   if (bootstrapKey) {
     banner.push(
       '',
@@ -54,7 +68,12 @@ async function main() {
   process.on('SIGINT', () => stop('SIGINT'))
 }
 
-main().catch((err) => {
+main().catch(async (err) => {
+  const refusal = await startupRefusal(err).catch(() => null)
+  if (refusal) {
+    process.stderr.write(`${refusal}\n`)
+    process.exit(2)
+  }
   process.stderr.write(`Dyad failed to start: ${err?.stack ?? err}\n`)
   process.exit(1)
 })
