@@ -140,20 +140,11 @@ install_pgvector() {
 }
 
 install_node_modules() {
-  # .package-lock.json is written by npm at the end of a complete install; its absence means
-  # node_modules is missing or a previous install was interrupted.
-  if [[ -f $DYAD_ROOT/node_modules/.package-lock.json ]]; then
-    log "node_modules: present"
-    return
-  fi
+  # The same check and install as `npm start` runs (stale or missing node_modules → npm ci, run on
+  # the locked Node 24 so that npm's engine checks pass); see deploy/ensure-deps.mjs.
   cd "$DYAD_ROOT"
-  if [[ -f package-lock.json ]]; then
-    log "node_modules: npm ci"
-    npm ci --no-audit --no-fund </dev/null
-  else
-    log "node_modules: npm install (no package-lock.json)"
-    npm install --no-audit --no-fund </dev/null
-  fi
+  node deploy/ensure-deps.mjs </dev/null
+  log "node_modules: present ($(node_modules/.bin/node --version))"
 }
 
 install_packages

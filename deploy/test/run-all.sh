@@ -29,6 +29,10 @@ set -uo pipefail
 # shellcheck source=deploy/test/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$DYAD_ROOT" || exit 1
+# Every step after the install runs on the project's Node 24 (node_modules/.bin/node, from the `node`
+# dependency), also when this script is started directly rather than by `npm run test:all`, which
+# does the same. tap spawns its test processes with its own process.execPath, so they follow.
+export PATH="$DYAD_ROOT/node_modules/.bin:$PATH"
 
 RUN_DIR=$DYAD_ROOT/.dyad-ci/run-$$ # per run, so two runs on one machine never share servers
 LOGS=$DYAD_ROOT/.dyad-ci/last-run
