@@ -1,7 +1,7 @@
 /**
  * OPA bundles (`opa build` output, or what an OPA agent downloads from a bundle server): a gzipped
  * tar of `/.manifest`, `data.json`/`data.yaml` files mounted by directory, and `.rego` modules.
- * Synchronous and independent of Fastify and of the Rego engine: the caller compiles `modules`.
+ * Independent of Fastify and of the Rego engine: the caller compiles `modules`.
  */
 import { canonicalJson, isPlainObject, mountData } from './data-tree.ts'
 import { DATA_FILE_NAMES, parseDataFile } from './data-file.ts'
@@ -41,9 +41,9 @@ export interface BundleLimits {
 
 export const DEFAULT_BUNDLE_LIMITS = { maxBytes: 64 * 1024 * 1024, maxFiles: 10_000 } as const
 
-export function readBundle(gz: Buffer, limits: BundleLimits = {}): Bundle {
+export async function readBundle(gz: Buffer, limits: BundleLimits = {}): Promise<Bundle> {
   const maxBytes = limits.maxBytes ?? DEFAULT_BUNDLE_LIMITS.maxBytes
-  const entries = readTar(gunzipCapped(gz, maxBytes), { maxBytes, maxEntries: limits.maxFiles ?? DEFAULT_BUNDLE_LIMITS.maxFiles })
+  const entries = await readTar(await gunzipCapped(gz, maxBytes), { maxBytes, maxEntries: limits.maxFiles ?? DEFAULT_BUNDLE_LIMITS.maxFiles })
   let manifest = DEFAULT_MANIFEST
   const modules: BundleModule[] = []
   const dataFiles: Array<{ path: string; raw: Buffer }> = []
@@ -86,15 +86,15 @@ export interface BundleInput {
 }
 
 /** The gzipped bundle an OPA agent accepts; equal input gives equal bytes (on one zlib build). */
-export function writeBundle(b: BundleInput): Buffer {
-  return gzipDeterministic(writeBundleTar(b))
+export async function writeBundle(b: BundleInput): Promise<Buffer> {
+  return gzipDeterministic(await writeBundleTar(b))
 }
 
 /**
  * The uncompressed tar of `writeBundle`. Its bytes depend only on the input, not on the zlib build,
  * so it is the safer thing to hash for an ETag shared between hosts.
  */
-export function writeBundleTar(b: BundleInput): Buffer {
+export async function writeBundleTar(b: BundleInput): Promise<Buffer> {
   const manifest = validateManifest({
     revision: b.revision,
     ...(b.roots !== undefined ? { roots: b.roots } : {}),

@@ -1,12 +1,16 @@
 /**
  * gzip for bundles. Inflation is capped with zlib's maxOutputLength, so a small upload that expands
- * to gigabytes (a "zip bomb") fails fast instead of exhausting memory.
+ * to gigabytes (a "zip bomb") fails fast instead of exhausting memory. Inflation runs on zlib's
+ * thread pool: a 64 MiB bundle does not stall the event loop that serves decisions.
  */
+
+const gunzipAsync = promisify(gunzip)
 import { constants as bufferConstants } from 'node:buffer'
-import { constants, gunzipSync, gzipSync } from 'node:zlib'
+import { promisify } from 'node:util'
+import { constants, gunzip, gzipSync } from 'node:zlib'
 import { BundleError } from './errors.ts'
 
-export function gunzipCapped(gz: Buffer, maxBytes: number): Buffer {
+export async function gunzipCapped(gz: Buffer, maxBytes: number): Promise<Buffer> {
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new RangeError(`maxBytes must be a positive integer, got ${maxBytes}`)
   if (gz.length < 18 || gz[0] !== 0x1f || gz[1] !== 0x8b) {
     const hint = gz.length >= 262 && gz.toString('latin1', 257, 262) === 'ustar'
@@ -17,7 +21,7 @@ export function gunzipCapped(gz: Buffer, maxBytes: number): Buffer {
   if (gz.length > maxBytes) throw tooLarge(maxBytes)
   try {
     // zlib refuses a cap above the largest Buffer; such a cap is no cap at all.
-    return gunzipSync(gz, { maxOutputLength: Math.min(maxBytes, bufferConstants.MAX_LENGTH) })
+    return await gunzipAsync(gz, { maxOutputLength: Math.min(maxBytes, bufferConstants.MAX_LENGTH) })
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(maxBytes)
     throw new BundleError('BUNDLE_INVALID_GZIP', `bundle gzip stream is corrupt or truncated (${(err as Error).message}); upload it again or rebuild it`)

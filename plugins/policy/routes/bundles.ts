@@ -32,7 +32,7 @@ export async function bundleRoutes(app: FastifyInstance, opts: { service: Policy
       if (!Buffer.isBuffer(req.body)) throw PolicyErrors.invalidParameter('send the bundle as application/gzip')
       let bundle
       try {
-        bundle = readBundle(req.body, { maxBytes: opts.maxBundleBytes * 8 })
+        bundle = await readBundle(req.body, { maxBytes: opts.maxBundleBytes * 8 })
       } catch (err) {
         if (err instanceof BundleError) throw PolicyErrors.bundle(err.code, err.message)
         throw err
@@ -53,7 +53,7 @@ export async function bundleRoutes(app: FastifyInstance, opts: { service: Policy
       const etag = `"${snapshot.etag}"`
       reply.header('etag', etag).header('cache-control', 'no-cache')
       if (req.headers['if-none-match'] === etag) return reply.code(304).send()
-      const gz = writeBundle({ revision: snapshot.etag, modules: snapshot.modules.map((m) => ({ path: m.id, raw: m.raw })), data: snapshot.data })
+      const gz = await writeBundle({ revision: snapshot.etag, modules: snapshot.modules.map((m) => ({ path: m.id, raw: m.raw })), data: snapshot.data })
       return reply.type('application/gzip').send(gz)
     },
   })

@@ -15,11 +15,11 @@ const input: BundleInput = {
 }
 
 /** A bundle from raw files, for layouts writeBundle would never produce. */
-const gzTar = (files: Record<string, string>) =>
-  gzipSync(writeTar(Object.entries(files).map(([name, content]) => ({ name, data: Buffer.from(content) }))))
+const gzTar = async (files: Record<string, string>) =>
+  gzipSync(await writeTar(Object.entries(files).map(([name, content]) => ({ name, data: Buffer.from(content) }))))
 
 t.test('writeBundle → readBundle round trip', async (t) => {
-  t.same(readBundle(writeBundle(input)), {
+  t.same(await readBundle(await writeBundle(input)), {
     manifest: { revision: 'rev-1', roots: ['authz', 'shared/lists'], regoVersion: 1, metadata: { built_by: 'dyad' } },
     modules: [
       { path: 'authz/admin.rego', raw: input.modules[1].raw },
@@ -31,29 +31,29 @@ t.test('writeBundle → readBundle round trip', async (t) => {
 })
 
 t.test('the written layout is what an OPA agent expects', async (t) => {
-  const entries = readTar(gunzipSync(writeBundle(input)))
+  const entries = await readTar(gunzipSync(await writeBundle(input)))
   t.same(entries.map((e) => e.name), ['/.manifest', '/authz/admin.rego', '/authz/main.rego', '/data.json'])
   t.same(JSON.parse(entries[0].data.toString()), { revision: 'rev-1', roots: ['authz', 'shared/lists'], rego_version: 1, metadata: { built_by: 'dyad' } })
-  t.same(readBundle(writeBundle({ revision: '', modules: [], data: {} })).manifest.roots, [''], 'roots default to the whole tree')
+  t.same((await readBundle(await writeBundle({ revision: '', modules: [], data: {} }))).manifest.roots, [''], 'roots default to the whole tree')
 })
 
 t.test('equal input gives identical bytes', async (t) => {
-  const a = writeBundle(input)
+  const a = await writeBundle(input)
   // Same content built in a different order: keys inserted differently, modules listed differently.
   const reordered: BundleInput = {
     ...input,
     modules: [...input.modules].reverse(),
     data: { shared: { lists: { blocked: [] } }, authz: { roles: ['admin', 'viewer'] } },
   }
-  t.ok(a.equals(writeBundle(reordered)))
-  t.ok(writeBundleTar(input).equals(writeBundleTar(reordered)))
-  t.notOk(a.equals(writeBundle({ ...input, revision: 'rev-2' })), 'a new revision changes the bytes')
+  t.ok(a.equals(await writeBundle(reordered)))
+  t.ok((await writeBundleTar(input)).equals(await writeBundleTar(reordered)))
+  t.notOk(a.equals(await writeBundle({ ...input, revision: 'rev-2' })), 'a new revision changes the bytes')
   t.same([...a.subarray(4, 8)], [0, 0, 0, 0], 'gzip mtime is zero')
   t.equal(a[9], 255, 'gzip OS byte is pinned')
 })
 
 t.test('data files merge by directory', async (t) => {
-  const b = readBundle(gzTar({
+  const b = await readBundle(await gzTar({
     '/data.json': '{"a": {"top": 1}, "other": "x"}',
     '/a/b/data.json': '{"x": 1}',
     './a/b/c/data.json': '{"y": true}',
@@ -68,7 +68,7 @@ t.test('data files merge by directory', async (t) => {
 })
 
 t.test('defaults, signatures and unrelated files', async (t) => {
-  const b = readBundle(gzTar({
+  const b = await readBundle(await gzTar({
     '/.signatures.json': '{"signatures": ["eyJ..."]}',
     '/README.md': '# not policy',
     '/policy/x.rego': 'package policy.x\n',
@@ -82,7 +82,7 @@ t.test('defaults, signatures and unrelated files', async (t) => {
 
 t.test('roots are checked segment by segment', async (t) => {
   const manifest = JSON.stringify({ roots: ['a/b', 'c'] })
-  const b = readBundle(gzTar({
+  const b = await readBundle(await gzTar({
     '/.manifest': manifest,
     '/a/b/data.json': '{"x": 1}',
     '/data.json': '{"a": {"b": {"y": 2}}, "c": 3}', // 'a' is a container on the way to a root

@@ -45,7 +45,7 @@ t.test('bundles built by GNU tar are read', { skip: !hasGnuTar && 'GNU tar not i
     for (const transform of [[], ['--transform', 's,^\\./,/,']]) {
       const out = join(dir, 'bundle.tar.gz')
       tar(['-czf', out, `--format=${format}`, ...transform, '-C', join(dir, 'src'), '.'])
-      t.same(readBundle(readFileSync(out)), expected(longModule), `${format} ${transform.length ? 'with leading /' : 'with ./'}`)
+      t.same(await readBundle(readFileSync(out)), expected(longModule), `${format} ${transform.length ? 'with leading /' : 'with ./'}`)
     }
   }
 })
@@ -60,7 +60,7 @@ t.test('GNU tar lists and extracts what writeBundle produces', { skip: !hasGnuTa
   ]
   const data = { authz: { roles: { alice: ['admin'] }, limits: { max: 3 } } }
   const file = join(dir, 'bundle.tar.gz')
-  writeFileSync(file, writeBundle({ revision: 'v42', roots: ['authz'], modules, data }))
+  writeFileSync(file, await writeBundle({ revision: 'v42', roots: ['authz'], modules, data }))
 
   const names = tar(['-tzf', file]).trim().split('\n')
   // Sorted by name: the writer's canonical order.

@@ -4,10 +4,10 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { BundleError } from '../../../../plugins/policy/bundle/errors.ts'
 
-/** The BundleError thrown by `fn`; fails loudly if it returns or throws anything else. */
-export function bundleErrorOf(fn: () => unknown): BundleError {
+/** The BundleError thrown or rejected by `fn`; fails loudly if it succeeds or fails with anything else. */
+export async function bundleErrorOf(fn: () => unknown): Promise<BundleError> {
   try {
-    fn()
+    await fn()
   } catch (err) {
     if (err instanceof BundleError) return err
     throw new Error(`expected a BundleError, got ${String(err)}`, { cause: err })
