@@ -4,46 +4,9 @@
  * sockets: `inject` bypasses Node's HTTP parser, which is where several of these come from.
  */
 import t, { type Test } from 'tap'
-import net from 'node:net'
+import type net from 'node:net'
 import { ADMIN_KEY, buildTestApp } from '../helpers/app.ts'
-
-interface RawResponse {
-  status: number
-  headers: Record<string, string>
-  body: any
-  /** The server closed the connection (we never close first). */
-  closedByServer: boolean
-}
-
-/** Writes `request` as is and reads one response; resolves when the server closes or after `waitMs`. */
-function send(port: number, request: string, waitMs = 2000): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(request))
-    const chunks: Buffer[] = []
-    let closedByServer = false
-    const finish = () => {
-      clearTimeout(timer)
-      socket.destroy()
-      const text = Buffer.concat(chunks).toString('utf8')
-      const [head, ...rest] = text.split('\r\n\r\n')
-      const [statusLine, ...lines] = head.split('\r\n')
-      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]))
-      const raw = rest.join('\r\n\r\n')
-      let body: unknown = raw
-      try {
-        body = JSON.parse(raw)
-      } catch {}
-      resolve({ status: Number(statusLine.split(' ')[1]), headers, body, closedByServer })
-    }
-    const timer = setTimeout(finish, waitMs)
-    socket.on('data', (d) => chunks.push(d))
-    socket.on('end', () => {
-      closedByServer = true
-      finish()
-    })
-    socket.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' ? finish() : reject(err)))
-  })
-}
+import { rawRequest as send, type RawResponse } from '../helpers/raw-http.ts'
 
 const auth = `authorization: Bearer ${ADMIN_KEY}\r\n`
 const get = (path: string, headers = '') => `GET ${path} HTTP/1.1\r\nhost: localhost\r\n${headers}connection: close\r\n\r\n`
