@@ -10,6 +10,7 @@ import { platformActions } from '../plugins/platform/actions.ts'
 import { policyActions } from '../plugins/policy/actions.ts'
 import { compileModules, evaluate } from '../plugins/policy/rego/index.ts'
 import { fromJs, toJs } from '../plugins/policy/rego/value.ts'
+import { facadeCases } from './rego-authz-facade.ts'
 import { benchCases, expectEqual, microData, microTable, type DecisionCase } from './rego-micro.ts'
 import type { Scenario } from './scenario.ts'
 import { fmtNs } from './stats.ts'
@@ -62,13 +63,15 @@ export const regoAuthz: Scenario = {
         fn: () => toJs(decide(memberRead)!),
         check: () => expectEqual(toJs(decide(memberRead)!), { allow: true, reason: 'allowed' }, 'end-to-end'),
       },
+      ...(await facadeCases(ACTIONS)),
     ]
     const results = await benchCases(cases, opts)
     return {
-      tables: [microTable('rego-authz: in-process decisions of data.dyad.authz.decision (input and data converted once, unless stated)', results)],
+      tables: [microTable('rego-authz: in-process decisions of data.dyad.authz.decision (input and data converted once, unless stated; authorize() rows convert per call)', results)],
       summary: results.map((r) => `rego-authz ${r.label}: median ${fmtNs(r.timing.perCall.median)}, p99 ${fmtNs(r.timing.perCall.p99)}, mean ${fmtNs(r.timing.loop.meanNs)}`),
       notes: [
-        'Deny cases walk the `reason` else-chain (with sprintf), so they cost more than allows.',
+        'Deny cases walk further down the policy\'s chain of checks (some with sprintf), so they cost more than allows.',
+        'authorize() rows are the gateway\'s call: input value and cache key built per call, decision evaluated (cache off, cache cold) or looked up (cache warm).',
         `Allocation: ${results[0].alloc.method}`,
       ],
       data: { policyFile: 'plugins/policy/authz/authz.rego', path: PATH, cases: microData(results) },

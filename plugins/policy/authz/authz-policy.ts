@@ -7,7 +7,7 @@ import { evaluate, type BudgetOptions, type CompiledPolicy } from '../rego/index
 import { getKey } from '../rego/eval/docs.ts'
 import { str, toJs, type Value } from '../rego/value.ts'
 import { DecisionCache } from './decision-cache.ts'
-import type { KeyedInput } from './input.ts'
+import { inputValue, type KeyedInput } from './input.ts'
 
 export const DECISION_PATH = 'data.dyad.authz.decision'
 const ALLOW = str('allow')
@@ -30,10 +30,10 @@ export function prepareAuthzPolicy(policy: CompiledPolicy, opts: { data: Value; 
     cache,
     evaluate: raw,
     decide(input) {
-      if (cache === null || input.key === undefined) return run(input.value)
+      if (cache === null || input.key === undefined) return run(inputValue(input))
       let d = cache.get(input.key)
       if (d === undefined) {
-        d = run(input.value)
+        d = run(inputValue(input))
         cache.set(input.key, d)
       }
       return d

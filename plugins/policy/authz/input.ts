@@ -1,70 +1,66 @@
 /**
- * Builds a decision's input as an engine value and, in the same walk, the key a decision cache
- * files it under. The key is the input's JSON text (undefined written as null, as `fromJs` reads
- * it), so two inputs share a key exactly when they are the same Rego value; objects whose keys
- * come in another order get another key, which costs a cache miss, never a wrong answer.
+ * A decision's input as a decision-cache key: its JSON text, with undefined written as null
+ * because that is how `fromJs` reads it. Two inputs get the same key exactly when `fromJs` makes
+ * the same Rego value of them; objects whose keys come in another order get another key, which
+ * costs a miss, never a wrong answer. The key is built without building the value, so a cache
+ * hit never pays for the conversion.
  */
-import { bool, fromJs, keyOf, NULL, num, str, type Value } from '../rego/value.ts'
+import { fromJs, type Value } from '../rego/value.ts'
 
 export interface KeyedInput {
-  value: Value
-  /** Undefined when the input holds something JSON cannot spell exactly (NaN, bigint, Map...). */
+  /** The input as given (plain JSON-like data). */
+  raw: unknown
+  /** Undefined when the input holds something JSON text cannot spell exactly (NaN, bigint, Map...). */
   key: string | undefined
 }
 
-interface Walk {
-  key: string
-  exact: boolean
+export function keyedInput(raw: unknown): KeyedInput {
+  const w = { key: '', exact: true }
+  appendKey(raw, w)
+  return { raw, key: w.exact ? w.key : undefined }
 }
 
-export function keyedInput(x: unknown): KeyedInput {
-  const w: Walk = { key: '', exact: true }
-  const value = toValue(x, w)
-  return { value, key: w.exact ? w.key : undefined }
-}
+export const inputValue = (input: KeyedInput): Value => fromJs(input.raw)
 
-function toValue(x: unknown, w: Walk): Value {
+function appendKey(x: unknown, w: { key: string; exact: boolean }): void {
   if (x === null || x === undefined) {
     w.key += 'null'
-    return NULL
+    return
   }
   switch (typeof x) {
     case 'string':
       w.key += JSON.stringify(x)
-      return str(x)
+      return
     case 'boolean':
       w.key += x ? 'true' : 'false'
-      return bool(x)
+      return
     case 'number':
       if (!Number.isFinite(x)) w.exact = false
       w.key += String(x)
-      return num(x)
+      return
   }
   if (Array.isArray(x)) {
     w.key += '['
-    const items: Value[] = []
     for (let i = 0; i < x.length; i++) {
       if (i) w.key += ','
-      items.push(toValue(x[i], w))
+      appendKey(x[i], w)
     }
     w.key += ']'
-    return { type: 'array', items }
+    return
   }
   const proto = typeof x === 'object' ? Object.getPrototypeOf(x) : undefined
   if (proto !== Object.prototype && proto !== null) {
     w.exact = false
-    return fromJs(x)
+    return
   }
   w.key += '{'
-  const entries = new Map<string, readonly [Value, Value]>()
   let first = true
+  // Own enumerable string keys, as fromJs's Object.entries sees them.
   for (const name in x as Record<string, unknown>) {
     if (!Object.hasOwn(x as object, name)) continue
     w.key += (first ? '' : ',') + JSON.stringify(name) + ':'
     first = false
-    const k = str(name)
-    entries.set(keyOf(k), [k, toValue((x as Record<string, unknown>)[name], w)])
+    appendKey((x as Record<string, unknown>)[name], w)
   }
   w.key += '}'
-  return { type: 'object', entries }
 }

@@ -8,7 +8,7 @@
  * `result === undefined` means the document is undefined (not false). Evaluation errors are
  * `RegoError`s with OPA's codes; a runaway policy stops with `eval_cancel_error`.
  */
-import { BUILTINS } from './builtins/index.ts'
+import { BUILTINS, type BuiltinContext } from './builtins/index.ts'
 import { compileModuleSources, compileQuery, type CompiledModules, type CompiledQuery } from './compiler/index.ts'
 import { nondeterministicBuiltins } from './compiler/determinism.ts'
 import { RegoError, RegoErrors } from './errors.ts'
@@ -48,6 +48,31 @@ const funcInfo = {
 export function compileModules(opts: { files: Record<string, string>; data?: Value }): CompiledPolicy {
   const compiled = compileModuleSources(opts.files, funcInfo)
   return { ...compiled, queries: new Map(), data: opts.data, nondeterministic: nondeterministicBuiltins(compiled.rules) }
+}
+
+/**
+ * Built-in context of one evaluation. The clock's BigInt and the memo are only made when a
+ * built-in asks: most decisions call neither, and they run often enough for both to show.
+ */
+class QueryBuiltinContext implements BuiltinContext {
+  #nowNs: bigint | undefined
+  readonly #startMs = Date.now()
+  #cache: Map<string, unknown> | undefined
+  constructor(
+    readonly strict: boolean,
+    nowNs: bigint | undefined,
+  ) {
+    this.#nowNs = nowNs
+  }
+
+  /** The query's start, as before: time.now_ns() is the same for the whole query. */
+  get nowNs(): bigint {
+    return (this.#nowNs ??= BigInt(this.#startMs) * 1_000_000n)
+  }
+
+  get cache(): Map<string, unknown> {
+    return (this.#cache ??= new Map())
+  }
 }
 
 export interface EvaluateOptions {
@@ -92,7 +117,7 @@ export function evaluate(policy: CompiledPolicy, opts: EvaluateOptions): Evaluat
     budget,
     builtins: BUILTINS,
     modules: policy.modules,
-    builtinCtx: { strict: opts.strict ?? false, nowNs: opts.nowNs ?? BigInt(Date.now()) * 1_000_000n, cache: new Map() },
+    builtinCtx: new QueryBuiltinContext(opts.strict ?? false, opts.nowNs),
     tracer,
   })
   const ctx = new Ctx(opts.input)

@@ -8,6 +8,8 @@ import type { Principal, ProjectRole } from '../../../src/contracts/principal.ts
 import { ACTIONS } from '../../../src/app.ts'
 import { createRoleAuthorizer } from '../../helpers/role-oracle.ts'
 import { createRegoAuthorizer } from '../../../plugins/policy/authz/authorizer.ts'
+import { DecisionCache } from '../../../plugins/policy/authz/decision-cache.ts'
+import { inputValue, keyedInput } from '../../../plugins/policy/authz/input.ts'
 import { ADMIN_KEY, bearer, buildTestApp } from '../../helpers/app.ts'
 
 const ROLES: Record<string, ProjectRole> = { 'p1/ann': 'project-admin', 'p1/bo': 'project-user', 'p2/bo': 'project-admin' }
@@ -98,4 +100,58 @@ t.test('platform admins replace a project\'s authorization policy; failures deny
   t.equal(wrongPackage.statusCode, 400)
   const notAdmin = await app.inject({ method: 'PUT', url: '/v1/projects/locked/authz-policy', headers: { ...uma, 'content-type': 'text/plain' }, payload: denyReads })
   t.equal(notAdmin.statusCode, 403)
+})
+
+t.test('cache keys: the same key exactly when the input is the same Rego value', async (t) => {
+  const a = keyedInput({ p: { s: 'x', scope: null, n: 1 }, list: ['a', true] })
+  const b = keyedInput({ p: { s: 'x', scope: null, n: 1 }, list: ['a', true] })
+  t.equal(a.key, b.key)
+  t.not(keyedInput({ s: 'x"' }).key, keyedInput({ s: 'x' }).key, 'strings are quoted')
+  t.equal(keyedInput({ id: undefined }).key, keyedInput({ id: null }).key, 'undefined is read as null...')
+  t.same(inputValue(keyedInput({ id: undefined })), inputValue(keyedInput({ id: null })), '...by the conversion too')
+  t.not(keyedInput({ a: 1, b: 2 }).key, keyedInput({ b: 2, a: 1 }).key, 'another key order is only a miss')
+  t.equal(keyedInput({ m: new Map() }).key, undefined, 'no key for what JSON cannot spell')
+  t.equal(keyedInput({ n: Number.NaN }).key, undefined)
+})
+
+t.test('the decision cache is bounded, first in first out', async (t) => {
+  const c = new DecisionCache(2)
+  const d = { allow: true, reason: 'r' }
+  c.set('a', d)
+  c.set('b', d)
+  c.set('c', d)
+  t.equal(c.size, 2)
+  t.equal(c.get('a'), undefined, 'the oldest entry went')
+  t.equal(c.get('c'), d)
+  t.same({ hits: c.hits, misses: c.misses }, { hits: 1, misses: 1 })
+})
+
+t.test('one owner of the policies: scope rule, replacements, invalidation and per-policy caches', async (t) => {
+  const sources: Record<string, string> = {
+    pure: 'package dyad.authz\n\nimport rego.v1\n\ndecision := {"allow": false, "reason": "closed"}\n',
+    clock: 'package dyad.authz\n\nimport rego.v1\n\ndecision := {"allow": false, "reason": sprintf("closed at %d", [time.now_ns()])}\n',
+  }
+  const reads: string[] = []
+  const store = { getAuthzOverride: async (p: string) => (reads.push(p), sources[p]) }
+  const rego = createRegoAuthorizer({ catalog: ACTIONS, roles: { roleOf }, store, log: { error: () => {} } })
+  const admin: Principal = { subject: 'root', via: 'api-key', projectScope: null, platformAdmin: true }
+  const ask = async (projectId: string, action = 'project.read') => rego.authorize(admin, action, { type: 'project', projectId })
+
+  t.same(await ask('pure'), { allow: false, reason: 'closed' }, 'a project action follows the replacement')
+  t.same(await ask('pure', 'authz.write'), { allow: true, reason: 'allowed' }, 'a platform action always uses the shipped policy')
+  t.same(await ask('plain'), { allow: true, reason: 'allowed' }, 'no replacement: the shipped policy')
+  await ask('pure')
+  t.same(reads, ['pure', 'plain'], 'each replacement is read once')
+  const before = rego.cacheStats()
+  t.ok(before.hits >= 1, 'the deterministic replacement answers from its cache')
+
+  t.match((await ask('clock')).reason, /^closed at \d+$/)
+  await ask('clock')
+  t.equal(rego.cacheStats().size, before.size, 'a replacement reading the clock caches nothing')
+
+  sources.pure = 'package dyad.authz\n\nimport rego.v1\n\ndecision := {"allow": true, "reason": "open"}\n'
+  t.same(await ask('pure'), { allow: false, reason: 'closed' }, 'unchanged until invalidated')
+  rego.invalidate('pure')
+  t.same(await ask('pure'), { allow: true, reason: 'open' }, 'invalidate drops the compile and its cached decisions')
+  t.equal(reads.filter((p) => p === 'pure').length, 2)
 })

@@ -235,7 +235,14 @@ export class Evaluator {
         break
       }
     }
-    this.evalTerm(items[j], env, ctx, (v) => {
+    const item = items[j]
+    if (item.t === 'scalar') {
+      vals[j] = item.v
+      this.evalListStep(items, vals, left - 1, env, ctx, k)
+      vals[j] = undefined
+      return
+    }
+    this.evalTerm(item, env, ctx, (v) => {
       vals[j] = v
       // No try/finally: vals is private to this evalList, so a throw that leaves it abandons it,
       // and a finally would make every throw through here (existence checks) a catch and rethrow.

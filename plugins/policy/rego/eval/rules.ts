@@ -230,10 +230,11 @@ function ruleValues(ev: Evaluator, r: CRule, ctx: Ctx, env0: () => Env, body0 = 
   const out: Value[] = []
   ev.ruleStack.push(r)
   try {
+    // One environment for every clause: a clause without a solution leaves it empty again.
+    const env = env0()
     for (let c = -1; c < r.elses.length && out.length === 0; c++) {
       const body = c < 0 ? body0 : r.elses[c].body
       const value = c < 0 ? value0 : r.elses[c].value
-      const env = env0()
       if (value.t === 'scalar') {
         // Early exit: a constant value cannot conflict with itself, so one solution is enough.
         const single = ctx.fnOverrides.size === 0 && bodyHasOneSolution(body, env, ev.builtins)
