@@ -24,6 +24,9 @@ function kindOf(err: ConnectionError): ErrorKind {
   return Errors.malformedRequest
 }
 
+/** How long a refused connection may take to drain its error response before it is cut. */
+const CLOSE_GRACE_MS = 5_000
+
 /** Fastify calls this bound to the server instance (for its logger); its types do not say so. */
 export function clientErrorHandler(this: unknown, err: ConnectionError, socket: Socket) {
   // A reset connection is already gone; and once a response has started on this socket (keep-alive),
@@ -46,4 +49,6 @@ export function clientErrorHandler(this: unknown, err: ConnectionError, socket: 
     'connection: close',
   ]
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy())
+  // A peer that never reads would keep the flush (and the socket) pending forever.
+  setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref()
 }
