@@ -1,4 +1,8 @@
-import type { Principal } from '../contracts/principal.ts'
+/**
+ * What a route declares to the gateway (`config: {...}` on the route) and what the gateway sets on
+ * each request. Domains declare routes with these fields, so the augmentation lives in the contracts.
+ */
+import type { Principal } from './principal.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,6 +16,11 @@ declare module 'fastify' {
     action?: string
     /** No authentication (health, metrics, OpenAPI). */
     public?: boolean
+    /**
+     * A POST that only reads (OPA's decision and query APIs take their input as a body): it is not
+     * a mutation, so it writes no audit entry and takes no Idempotency-Key.
+     */
+    readOnly?: boolean
   }
 }
 

@@ -33,7 +33,7 @@ export function requestHash(request: FastifyRequest): string {
 export function createIdempotencyHooks(platform: IdempotencyStore) {
   async function preHandler(request: FastifyRequest, reply: FastifyReply) {
     const header = request.headers['idempotency-key']
-    if (header === undefined || !MUTATING.has(request.method)) return
+    if (header === undefined || !MUTATING.has(request.method) || request.routeOptions.config?.readOnly) return
     if (typeof header !== 'string' || !KEY_RE.test(header)) {
       throw Errors.idempotencyKeyInvalid()
     }

@@ -25,7 +25,7 @@ import { createIdempotencyHooks, MUTATING } from './idempotency.ts'
 import type { Authenticate } from './identity/authenticate.ts'
 import { checkPathParams } from './path-params.ts'
 import type { RateLimiter } from './rate-limit.ts'
-import './types.ts'
+import '../contracts/route-config.ts'
 
 
 export { GATEWAY_PLUGIN }
@@ -93,8 +93,9 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   // Audit every mutation by an authenticated principal, allowed or not, before the response leaves:
   // an acknowledged mutation always has its audit entry.
   app.addHook('onSend', async (request, reply, payload) => {
-    if (!MUTATING.has(request.method) || !request.principal || request.routeOptions.config?.public) return payload
-    const action = request.routeOptions.config?.action ?? 'unknown'
+    const config = request.routeOptions.config
+    if (!MUTATING.has(request.method) || !request.principal || config?.public || config?.readOnly) return payload
+    const action = config?.action ?? 'unknown'
     const params = (request.params ?? {}) as Record<string, string>
     const entry = {
       id: `${Date.now().toString(36)}-${request.id}`,

@@ -118,6 +118,17 @@ export async function appDataContract(t: Test, makeStore: MakeAppDataStore): Pro
     t.equal((await store.get(b, 'logs', 'same'))?.body.owner, 'b2', 'deleting in one project leaves the other')
   })
 
+  await t.test('createMany creates a batch in one call and leaves existing ids alone', async (t) => {
+    const p = project()
+    const existing = await store.create(p, 'events', 'e1', { n: 'first' })
+    const docs = Array.from({ length: 250 }, (_, i) => ({ id: `e${i}`, body: { n: i, text: `événement ${i}`, nested: { ok: true } } }))
+    t.equal(await store.createMany(p, 'events', docs), 249, 'every id but the existing one')
+    t.strictSame(await store.get(p, 'events', 'e1'), existing, 'an existing document is not overwritten')
+    t.strictSame((await store.get(p, 'events', 'e7'))?.body, { n: 7, text: 'événement 7', nested: { ok: true } })
+    t.equal(await store.createMany(p, 'events', docs), 0, 'a retried batch creates nothing')
+    t.equal(await store.createMany(p, 'events', []), 0)
+  })
+
   await t.test('deleteCollection removes one collection of one project and nothing else', async (t) => {
     const [a, b] = [project(), project()]
     for (let i = 0; i < 105; i++) await store.create(a, 'logs', `d${i}`, { i })

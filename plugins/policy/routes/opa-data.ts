@@ -45,7 +45,7 @@ export async function opaDataRoutes(app: FastifyInstance, { service }: { service
   for (const withPath of [false, true]) {
     const url = `${OPA_BASE}/v1/data${withPath ? '/*' : ''}`
     app.get(url, { config: { action: 'policy.decide' }, schema: decisionSchema('Evaluate a document (input as ?input=JSON)', withPath, false), handler: decide as any })
-    app.post(url, { config: { action: 'policy.decide' }, schema: decisionSchema('Evaluate a document with input', withPath, true), handler: decide as any })
+    app.post(url, { config: { action: 'policy.decide', readOnly: true }, schema: decisionSchema('Evaluate a document with input', withPath, true), handler: decide as any })
   }
 
   app.put<{ Params: { projectId: string; '*': string }; Body: unknown; Headers: { 'if-none-match'?: string } }>(`${OPA_BASE}/v1/data/*`, {
@@ -93,7 +93,7 @@ export async function opaDataRoutes(app: FastifyInstance, { service }: { service
 
   // OPA's default decision: POST / with the raw input as body, answered with the bare result.
   app.post<{ Params: { projectId: string }; Body: unknown }>(`${OPA_BASE}/`, {
-    config: { action: 'policy.decide' },
+    config: { action: 'policy.decide', readOnly: true },
     schema: { tags, summary: 'Default decision (data.system.main) with the body as input', params: projectOnly, body: {}, response: { 200: {} } },
     handler: async (req, reply) => {
       const d = await service.decide(req.params.projectId, ['system', 'main'], { input: req.body, subject: req.principal.subject })

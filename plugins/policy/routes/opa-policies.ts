@@ -62,7 +62,7 @@ export async function opaPolicyRoutes(app: FastifyInstance, { service }: { servi
     return reply.type('application/json; charset=utf-8').send(`{"result":${json}}`)
   }
   app.post<{ Params: { projectId: string }; Body: { query: string; input?: unknown } }>(`${OPA_BASE}/v1/query`, {
-    config: { action: 'policy.decide' },
+    config: { action: 'policy.decide', readOnly: true },
     schema: {
       tags,
       summary: 'Run an ad-hoc query; every solution\'s bindings',

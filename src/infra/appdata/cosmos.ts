@@ -124,6 +124,27 @@ export function createCosmosAppData(opts: CosmosAppDataOptions): AppDataStore {
       }
     },
 
+    async createMany(projectId, collection, docs) {
+      // Cosmos has no multi-document insert outside transactional batches (100 operations, one
+      // partition, all-or-nothing: one existing id would fail the batch), so creates go out
+      // concurrently in small groups instead.
+      const c = await container()
+      let created = 0
+      for (let i = 0; i < docs.length; i += 20) {
+        await Promise.all(
+          docs.slice(i, i + 20).map(async (d) => {
+            try {
+              await c.items.create<StoredDoc>(stored(projectId, collection, d.id, d.body))
+              created++
+            } catch (err) {
+              if (statusOf(err) !== 409) throw err
+            }
+          }),
+        )
+      }
+      return created
+    },
+
     async put<Body extends Record<string, unknown>>(
       projectId: string,
       collection: string,

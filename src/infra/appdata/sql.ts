@@ -52,6 +52,18 @@ export function createSqlAppData({ db }: SqlAppDataOptions): AppDataStore {
       return toDocument<Body>(res.rows[0])
     },
 
+    async createMany(projectId, collection, docs) {
+      if (docs.length === 0) return 0
+      // One statement for the batch: arrays unnested into rows, so the text does not grow with it.
+      const res = await db.query(
+        `INSERT INTO app_documents (${COLUMNS})
+         SELECT $1, $2, d.id, d.body::jsonb, d.etag, now() FROM unnest($3::text[], $4::text[], $5::text[]) AS d(id, body, etag)
+         ON CONFLICT (project_id, collection, id) DO NOTHING`,
+        [projectId, collection, docs.map((d) => d.id), docs.map((d) => JSON.stringify(d.body)), docs.map(() => randomUUID())],
+      )
+      return res.rowCount
+    },
+
     async put<Body extends Record<string, unknown>>(
       projectId: string,
       collection: string,

@@ -36,6 +36,12 @@ export interface AppDataPage<Body = Record<string, unknown>> {
 export interface AppDataStore {
   readonly kind: 'postgres' | 'cosmos'
   create<Body extends Record<string, unknown>>(projectId: string, collection: string, id: string, body: Body): Promise<AppDocument<Body>>
+  /**
+   * Creates many documents of one collection in as few round trips as the backend allows (batched
+   * writers such as the decision log). Ids that already exist are left as they are, so a retried
+   * batch is harmless; returns how many were created.
+   */
+  createMany(projectId: string, collection: string, docs: ReadonlyArray<{ id: string; body: Record<string, unknown> }>): Promise<number>
   put<Body extends Record<string, unknown>>(
     projectId: string,
     collection: string,
