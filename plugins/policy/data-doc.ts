@@ -1,9 +1,13 @@
 /**
  * Editing the base data document by path, as OPA's Data API does: PUT replaces the value at a
  * path (creating parents), PATCH applies JSON Patch operations relative to it, DELETE removes it.
- * Pure functions over plain JSON; the store wraps them in a compare-and-swap.
+ * Pure functions over plain JSON (the input is never modified); the store wraps them in a
+ * compare-and-swap.
  */
 import { PolicyErrors } from './errors.ts'
+import { parseDataPatchPath } from './json-pointer.ts'
+import { PatchError, patchValue } from './rego/builtins/json-patch.ts'
+import { fromJs, str, toJsonText } from './rego/value.ts'
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
 type Obj = { [k: string]: Json }
@@ -54,38 +58,27 @@ export interface PatchOp {
   value?: Json
 }
 
-function pointer(path: string): string[] {
-  if (path === '' || path === '/') return []
-  if (!path.startsWith('/')) throw PolicyErrors.invalidParameter(`patch path must start with "/": ${path}`)
-  return path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-}
-
-/** Applies JSON Patch operations to the subtree at `base`. */
+/**
+ * OPA's Data API PATCH: each operation's path is relative to the document at `base` (see
+ * parseDataPatchPath for why "/" means that document itself), applied by the json.patch engine.
+ * As in OPA, an operation whose target or parent does not exist is a 404 (PUT, not PATCH, creates
+ * missing parents) and the operations apply all or nothing.
+ */
 export function patchAt(doc: Obj, base: string[], ops: PatchOp[]): Obj {
-  let out = doc
-  for (const op of ops) {
-    const target = [...base, ...pointer(op.path)]
-    if (op.op === 'remove') {
-      const next = deleteAt(out, target)
-      if (!next) throw PolicyErrors.notFound(`patch remove: ${op.path} does not exist`)
-      out = next
-    } else if (op.op === 'replace') {
-      if (getAt(out, target) === undefined) throw PolicyErrors.notFound(`patch replace: ${op.path} does not exist`)
-      out = putAt(out, target, op.value ?? null)
-    } else {
-      const parent = getAt(out, target.slice(0, -1))
-      if (Array.isArray(parent)) {
-        const last = target[target.length - 1]
-        const copy = clone(out)
-        const arr = getAt(copy, target.slice(0, -1)) as Json[]
-        const index = last === '-' ? arr.length : Number(last)
-        if (!Number.isInteger(index) || index < 0 || index > arr.length) throw PolicyErrors.invalidParameter(`patch add: bad array index ${last}`)
-        arr.splice(index, 0, clone(op.value ?? null))
-        out = copy
-      } else {
-        out = putAt(out, target, op.value ?? null)
-      }
-    }
+  const steps = ops.map((op) => {
+    const rel = parseDataPatchPath(op.path)
+    if (!rel) throw PolicyErrors.invalidParameter(`bad patch path: ${op.path}`)
+    // A missing value is written as null, as OPA does.
+    return { op: op.op, path: [...base, ...rel].map(str), value: op.op === 'remove' ? undefined : fromJs(op.value ?? null) }
+  })
+  let out: unknown
+  try {
+    // Through JSON text, not toJs: integers beyond 2^53 stay numbers, as the stored JSON has them.
+    out = JSON.parse(toJsonText(patchValue(fromJs(doc), steps)))
+  } catch (err) {
+    if (err instanceof PatchError) throw PolicyErrors.notFound(`storage_not_found_error: ${err.message}`)
+    throw err
   }
+  if (!isObj(out)) throw PolicyErrors.invalidParameter('the root data document must be an object')
   return out
 }

@@ -8,13 +8,14 @@ import { evaluate } from './rego/index.ts'
 import { fromJs, toJs } from './rego/value.ts'
 import type { CompiledProject } from './compiled.ts'
 import type { DecisionEvent } from './decision-log.ts'
+import { parsePointer } from './json-pointer.ts'
 
 const MASKABLE_ROOTS = new Set(['input', 'result'])
 
+/** A mask path is an RFC 6901 pointer into the event, under /input or /result. */
 function splitPointer(p: string): string[] | undefined {
-  if (!p.startsWith('/')) return undefined
-  const segs = p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-  return MASKABLE_ROOTS.has(segs[0]) ? segs : undefined
+  const segs = parsePointer(p)
+  return segs && MASKABLE_ROOTS.has(segs[0]) ? segs : undefined
 }
 
 function removeAt(event: Record<string, any>, segs: string[]): boolean {

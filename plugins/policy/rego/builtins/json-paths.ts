@@ -1,4 +1,5 @@
 /** json.filter / json.remove: paths ("a/b/0" or ["a", "b", 0]) gathered into a trie, then applied in one walk. */
+import { parseBuiltinPath } from '../../json-pointer.ts'
 import { arr, obj, set, toJsonText, type Value } from '../value.ts'
 import { typeError } from './args.ts'
 
@@ -11,9 +12,10 @@ export function parsePaths(name: string, v: Value): Node {
   const root: Node = { terminal: false, children: new Map() }
   for (const p of v.type === 'set' ? v.items.values() : v.items) {
     let segs: string[]
-    if (p.type === 'string') segs = p.value.replace(/^\//, '').split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    if (p.type === 'string') segs = parseBuiltinPath(p.value)
     else if (p.type === 'array') segs = p.items.map(segKey)
     else throw typeError(name, `operand 2 must be one of {set, array} containing string paths or array of path segments but got ${p.type}`)
+    if (segs.length === 0) continue // OPA skips a path to the whole document
     let n = root
     for (const s of segs) {
       let c = n.children.get(s)

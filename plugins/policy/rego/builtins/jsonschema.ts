@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module'
 import type { ErrorObject, ValidateFunction } from 'ajv'
+import { parsePointer } from '../../json-pointer.ts'
 import { arr, bool, NULL, obj, str as strV, toJs, type Value } from '../value.ts'
 import { builtinError, def, oneOf, operandError } from './args.ts'
 import type { BuiltinDef } from './contract.ts'
@@ -67,7 +68,7 @@ function compile(schema: unknown): ValidateFunction {
 
 /** gojsonschema reports the instance location as "a.b" ("(root)" at the top), for required too. */
 function field(e: ErrorObject): string {
-  const path = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+  const path = parsePointer(e.instancePath) ?? []
   return path.length === 0 ? '(root)' : path.join('.')
 }
 
