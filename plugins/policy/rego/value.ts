@@ -191,7 +191,13 @@ export function fromJs(x: unknown): Value {
   if (Array.isArray(x)) return arr(x.map(fromJs))
   if (x instanceof Map) return obj([...x].map(([k, v]) => [fromJs(k), fromJs(v)] as const))
   if (x instanceof Set) return set([...x].map(fromJs))
-  return obj(Object.entries(x as Record<string, unknown>).map(([k, v]) => [str(k), fromJs(v)] as const))
+  // Every request's input comes through here: fill the map directly, without pair arrays.
+  const entries = new Map<string, readonly [Value, Value]>()
+  for (const k of Object.keys(x as object)) {
+    const key = str(k)
+    entries.set(keyOf(key), [key, fromJs((x as Record<string, unknown>)[k])])
+  }
+  return { type: 'object', entries }
 }
 
 /**

@@ -13,6 +13,10 @@ export interface DataOverride {
   value: Value
 }
 
+// Shared by every context without `with` overrides: never mutated (`with` builds new ones).
+const NO_DATA_OVERRIDES: readonly DataOverride[] = Object.freeze([])
+const NO_FN_OVERRIDES: ReadonlyMap<string, FnOverride> = new Map()
+
 export class Ctx {
   /** Rule node values by node id (undefined = evaluated and undefined). */
   readonly memo = new Map<number, Value | undefined>()
@@ -20,8 +24,8 @@ export class Ctx {
   readonly fnMemo = new Map<string, Value | undefined>()
   constructor(
     readonly input: Value | undefined,
-    readonly dataOverrides: readonly DataOverride[] = [],
-    readonly fnOverrides: ReadonlyMap<string, FnOverride> = new Map(),
+    readonly dataOverrides: readonly DataOverride[] = NO_DATA_OVERRIDES,
+    readonly fnOverrides: ReadonlyMap<string, FnOverride> = NO_FN_OVERRIDES,
   ) {}
 }
 
