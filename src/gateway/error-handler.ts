@@ -1,21 +1,21 @@
 import { STATUS_CODES } from 'node:http'
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { errorCodes, type FastifyError, type FastifyErrorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { Errors, isDyadError, type ErrorKind } from '../shared/errors.ts'
 import { acceptedContentTypes } from './content-types.ts'
 
 /**
- * Fastify's own error codes mapped onto Dyad's registry, so a client sees one vocabulary whether a
- * route or the framework refused the request.
+ * Fastify's own errors mapped onto Dyad's registry, so a client sees one vocabulary whether a route
+ * or the framework refused the request. Matched with `instanceof` on Fastify's exported
+ * constructors (@fastify/error checks the code), so a renamed Fastify code fails the type check.
  */
-const FASTIFY_CODES: Record<string, ErrorKind> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: Errors.unsupportedMediaType,
-  FST_ERR_CTP_BODY_TOO_LARGE: Errors.payloadTooLarge,
-  FST_ERR_CTP_EMPTY_JSON_BODY: Errors.malformedBody,
-  FST_ERR_CTP_INVALID_JSON_BODY: Errors.malformedBody,
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: Errors.badRequest,
-  FST_ERR_BAD_URL: Errors.malformedUrl,
-  FST_ERR_MAX_PARAM_LENGTH: Errors.uriTooLong,
-}
+const FASTIFY_ERRORS: Array<[FastifyErrorCodes[keyof FastifyErrorCodes], ErrorKind]> = [
+  [errorCodes.FST_ERR_CTP_BODY_TOO_LARGE, Errors.payloadTooLarge],
+  [errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY, Errors.malformedBody],
+  [errorCodes.FST_ERR_CTP_INVALID_JSON_BODY, Errors.malformedBody],
+  [errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH, Errors.badRequest],
+  [errorCodes.FST_ERR_BAD_URL, Errors.malformedUrl],
+  [errorCodes.FST_ERR_MAX_PARAM_LENGTH, Errors.uriTooLong],
+]
 
 /** For other framework 4xxs without a mapped code: the registry entry with that status. */
 const BY_STATUS: Record<number, ErrorKind> = {
@@ -63,13 +63,13 @@ export function renderError(err: FastifyError, request: FastifyRequest): ErrorBo
   if (err.code?.startsWith('FST_JWT_') || err.code?.startsWith('FAST_JWT_')) {
     return kindBody(Errors.unauthenticated, 'The bearer token is invalid or expired.', id)
   }
-  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+  if (err instanceof errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE) {
     const accepted = acceptedContentTypes(request)
     const sent = request.headers['content-type'] ?? 'no content type'
     return kindBody(Errors.unsupportedMediaType, `This route does not accept ${sent}; send one of: ${accepted.join(', ')}.`, id, { accepted })
   }
   // The registry's messages say what to do; Fastify's echo the request (a URL can be 100 kB long).
-  const mapped = FASTIFY_CODES[err.code] ?? (err.statusCode ? BY_STATUS[err.statusCode] : undefined)
+  const mapped = FASTIFY_ERRORS.find(([Fastify]) => err instanceof Fastify)?.[1] ?? (err.statusCode ? BY_STATUS[err.statusCode] : undefined)
   if (mapped === Errors.malformedBody) return kindBody(mapped, `${mapped.defaultMessage} (${err.message})`, id)
   if (mapped) return kindBody(mapped, mapped.defaultMessage, id)
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return errorBody(err.statusCode, Errors.badRequest.code, err.message, id)
