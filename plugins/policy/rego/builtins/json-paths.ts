@@ -27,15 +27,16 @@ export function parsePaths(name: string, v: Value): Node {
   return root
 }
 
-/** Keeps only what the trie names; undefined when nothing below a node survives a non-terminal path. */
-export function filterPaths(v: Value, n: Node): Value | undefined {
-  if (n.terminal) return v
+/**
+ * Rebuilds a container from the children `keep` returns (undefined drops one), handing each child
+ * the trie node of its key; undefined for a scalar, which has no children.
+ */
+function rebuild(v: Value, n: Node, keep: (child: Value, node: Node | undefined) => Value | undefined): Value | undefined {
   switch (v.type) {
     case 'object': {
       const out: Array<[Value, Value]> = []
       for (const [k, x] of v.entries.values()) {
-        const c = n.children.get(segKey(k))
-        const r = c && filterPaths(x, c)
+        const r = keep(x, n.children.get(segKey(k)))
         if (r !== undefined) out.push([k, r])
       }
       return obj(out)
@@ -43,8 +44,7 @@ export function filterPaths(v: Value, n: Node): Value | undefined {
     case 'array': {
       const out: Value[] = []
       v.items.forEach((x, i) => {
-        const c = n.children.get(String(i))
-        const r = c && filterPaths(x, c)
+        const r = keep(x, n.children.get(String(i)))
         if (r !== undefined) out.push(r)
       })
       return arr(out)
@@ -52,8 +52,7 @@ export function filterPaths(v: Value, n: Node): Value | undefined {
     case 'set': {
       const out: Value[] = []
       for (const x of v.items.values()) {
-        const c = n.children.get(segKey(x))
-        const r = c && filterPaths(x, c)
+        const r = keep(x, n.children.get(segKey(x)))
         if (r !== undefined) out.push(r)
       }
       return set(out)
@@ -63,37 +62,12 @@ export function filterPaths(v: Value, n: Node): Value | undefined {
   }
 }
 
+/** Keeps only what the trie names; undefined when nothing below a node survives a non-terminal path. */
+export function filterPaths(v: Value, n: Node): Value | undefined {
+  return n.terminal ? v : rebuild(v, n, (x, c) => c && filterPaths(x, c))
+}
+
+/** Drops what the trie names; a path through a scalar leaves it as it is. */
 export function removePaths(v: Value, n: Node): Value | undefined {
-  if (n.terminal) return undefined
-  switch (v.type) {
-    case 'object': {
-      const out: Array<[Value, Value]> = []
-      for (const [k, x] of v.entries.values()) {
-        const c = n.children.get(segKey(k))
-        const r = c ? removePaths(x, c) : x
-        if (r !== undefined) out.push([k, r])
-      }
-      return obj(out)
-    }
-    case 'array': {
-      const out: Value[] = []
-      v.items.forEach((x, i) => {
-        const c = n.children.get(String(i))
-        const r = c ? removePaths(x, c) : x
-        if (r !== undefined) out.push(r)
-      })
-      return arr(out)
-    }
-    case 'set': {
-      const out: Value[] = []
-      for (const x of v.items.values()) {
-        const c = n.children.get(segKey(x))
-        const r = c ? removePaths(x, c) : x
-        if (r !== undefined) out.push(r)
-      }
-      return set(out)
-    }
-    default:
-      return v
-  }
+  return n.terminal ? undefined : (rebuild(v, n, (x, c) => (c ? removePaths(x, c) : x)) ?? v)
 }
