@@ -9,8 +9,9 @@
  * the declaration too (`KvErrors.compacted.is(err)` or `=== KvErrors.compacted.code`), so renaming
  * a code is a compile-time change, never a silently dead string comparison.
  *
- * Declaring a code twice, or outside its area's prefix, throws when the module loads: the registry
- * refuses it at boot rather than letting two meanings share one code that clients switch on.
+ * Declaring a code with a second meaning, or outside its area's prefix, throws when the module
+ * loads: the registry refuses it at boot rather than letting two meanings share one code that
+ * clients switch on.
  *
  * The gateway's error handler renders every DyadError as `{ statusCode, code, error, message,
  * requestId, details? }`; anything else is an internal bug, rendered as a generic 500.
@@ -80,7 +81,12 @@ export function errorArea(prefix: string, opts: AreaOptions = {}) {
   const area = opts.name ?? prefix
   return function defineError<const C extends string>(code: C, statusCode: number, defaultMessage: string): ErrorKind<C> {
     if (!code.startsWith(prefix) || !pattern.test(code)) throw new Error(`error code ${code} does not belong to area ${area}`)
-    if (registry.has(code)) throw new Error(`error code ${code} is declared twice (${registry.get(code)!.area} and ${area})`)
+    // A module evaluated again (a test mock, a reload) redeclares the same thing: tolerated. The same
+    // code with another meaning is not. Exact copies are caught by test/gateway/errors.test.ts.
+    const known = registry.get(code)
+    if (known && (known.area !== area || known.statusCode !== statusCode || known.defaultMessage !== defaultMessage)) {
+      throw new Error(`error code ${code} is declared twice (${known.area} and ${area})`)
+    }
     // @fastify/error upper-cases codes; OPA's lower-case ones are restored on the instance below.
     const Make = createError(code, defaultMessage, statusCode, DyadError as unknown as ErrorConstructor, true)
     const kind = (message?: string, details?: unknown): DyadError => {

@@ -36,6 +36,8 @@ const AREA_OF_FILE: Record<string, string[]> = {
 
 t.test('every errors.ts declares only in its own area, every code once, with its prefix', async (t) => {
   const areaOf = new Map<string, string>()
+  // Declarations by identity: a re-export is the same object, a second declaration is not.
+  const declarations = new Map<string, Set<unknown>>()
   for (const file of ERROR_FILES) {
     t.ok(file in AREA_OF_FILE, `${file} is a known area (add it to AREA_OF_FILE with its prefix)`)
     const mod = (await import(pathToFileURL(join(ROOT, file)).href)) as Record<string, unknown>
@@ -47,12 +49,14 @@ t.test('every errors.ts declares only in its own area, every code once, with its
         // A file may reuse another file's declaration of its own area (the platform domain reuses the store's).
         t.ok(AREA_OF_FILE[file]?.includes(area), `${file}: ${code} belongs to ${area}`)
         areaOf.set(code, area)
+        declarations.set(code, (declarations.get(code) ?? new Set()).add(kind))
       }
     }
   }
   const all = registeredErrors()
   t.ok(all.length >= 50, `${all.length} codes registered`)
   t.equal(new Set(all.map((k) => k.code)).size, all.length, 'no code is registered twice')
+  t.same([...declarations].filter(([, kinds]) => kinds.size > 1).map(([code]) => code), [], 'no code is declared twice, even with the same message')
   t.same([...areaOf.keys()].sort(), all.map((k) => k.code).sort(), 'every registered code is exported by an errors.ts')
 
   const prefixes = [...new Set(all.map((k) => k.area))].filter((a) => a.endsWith('_'))
@@ -67,11 +71,12 @@ t.test('every errors.ts declares only in its own area, every code once, with its
   }
 })
 
-t.test('the registry refuses a second declaration and a foreign prefix at load time', async (t) => {
+t.test('the registry refuses a second meaning for a code and a foreign prefix at load time', async (t) => {
   t.throws(() => errorArea('')('FORBIDDEN', 403, 'again'), /declared twice/)
   t.throws(() => errorArea('KV_')('KV_COMPACTED', 410, 'again'), /declared twice/)
   t.throws(() => errorArea('KV_')('POLICY_SOMETHING', 400, 'x'), /does not belong to area KV_/)
   t.throws(() => errorArea('KV_')('KV_lower', 400, 'x'), /does not belong/)
+  t.throws(() => errorArea('KV_')('KV_COMPACTED', 404, Errors.notFound.defaultMessage), /declared twice/, 'another status is another meaning')
 })
 
 t.test('a declared error is a @fastify/error instance with its code, status, message and details', async (t) => {
