@@ -39,7 +39,7 @@ export interface BundleLimits {
   maxFiles?: number
 }
 
-export const DEFAULT_BUNDLE_LIMITS = { maxBytes: 64 * 1024 * 1024, maxFiles: 10_000 } as const
+const DEFAULT_BUNDLE_LIMITS = { maxBytes: 64 * 1024 * 1024, maxFiles: 10_000 } as const
 
 export async function readBundle(gz: Buffer, limits: BundleLimits = {}): Promise<Bundle> {
   const maxBytes = limits.maxBytes ?? DEFAULT_BUNDLE_LIMITS.maxBytes

@@ -25,7 +25,7 @@ export interface TarReadLimits {
   maxBytes?: number
 }
 
-export const DEFAULT_TAR_LIMITS = { maxEntries: 10_000, maxBytes: 64 * 1024 * 1024 } as const
+const DEFAULT_TAR_LIMITS = { maxEntries: 10_000, maxBytes: 64 * 1024 * 1024 } as const
 
 const invalid = (message: string) => new BundleError('BUNDLE_INVALID_TAR', `${message}; the archive is corrupt or truncated, rebuild it`)
 
