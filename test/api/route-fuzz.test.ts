@@ -213,7 +213,7 @@ t.test('hostile path parameters never give a 5xx, and every error has code and r
     const valid = Object.fromEntries(pathParams.map((p: any) => [p.name, p.name === 'projectId' ? 'real' : p.name === 'keyId' ? 'abcdef0123456789' : 'someone']))
     const withBody = method !== 'GET' && method !== 'DELETE'
     for (const p of pathParams) {
-      // One parameter's values are sent concurrently (they are independent): it halves the run time.
+      // One parameter's values are independent, so they are sent concurrently to keep the file fast.
       await Promise.all(
         hostile.map(async ([label, value]) => {
           // Substituted as is: the values are already what goes on the wire.
