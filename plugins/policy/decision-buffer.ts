@@ -1,6 +1,6 @@
 /**
  * A bounded in-memory queue written to a store off the request path, as OPA's decision-log plugin
- * does: `add` never waits for the store. Entries are written oldest first, one at a time, by a
+ * does: `add` never waits for the store. Entries are written oldest first, a batch per store call, by a
  * timer (every `intervalMs`) or as soon as `batchSize` entries wait. Writing in order means a crash
  * loses only the newest entries, never one in the middle.
  *
@@ -10,8 +10,11 @@
  * to `maxBackoffMs`); the entries stay in the buffer meanwhile, so memory stays bounded by `limit`.
  */
 export interface DecisionBufferOptions<T> {
-  /** Writes one entry; must be idempotent (an entry whose write failed half-way is written again). */
-  write(entry: T): Promise<void>
+  /**
+   * Writes a batch of entries, oldest first; must be idempotent (a batch whose write failed half-way
+   * is written again whole).
+   */
+  write(entries: T[]): Promise<void>
   limit: number
   batchSize: number
   intervalMs: number
@@ -65,7 +68,8 @@ export function createDecisionBuffer<T>(o: DecisionBufferOptions<T>): DecisionBu
     writing = queue.splice(0, o.batchSize)
     let written = 0
     try {
-      for (; written < writing.length; written++) await o.write(writing[written].entry)
+      if (writing.length) await o.write(writing.map((p) => p.entry))
+      written = writing.length
       failures = 0
       retryAt = 0
       return true

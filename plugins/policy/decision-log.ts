@@ -11,7 +11,6 @@
  * decides and then lists sees its decision.
  */
 import type { AppDataStore } from '../../src/infra/ports/appdata.ts'
-import { AppDataErrors } from '../../src/infra/appdata/errors.ts'
 import type { Metrics } from '../../src/contracts/metrics.ts'
 import { createDecisionBuffer } from './decision-buffer.ts'
 
@@ -58,13 +57,16 @@ export function createDecisionLog(opts: DecisionLogOptions) {
   const failures = metrics.counter('dyad_decision_log_write_failures_total', 'Failed decision-log writes (each is retried with backoff).', [])
 
   const buffer = createDecisionBuffer<Entry>({
-    async write({ projectId, event }) {
-      try {
-        await appData.create(projectId, DECISION_LOGS, event.decision_id, event as unknown as Record<string, unknown>)
-      } catch (err) {
-        // A retried write whose first attempt reached the store: the event is already logged.
-        if ((err as { code?: unknown }).code !== AppDataErrors.alreadyExists.code) throw err
+    // One store call per project in the batch. createMany skips ids that exist, so a batch retried
+    // after a partial write logs nothing twice.
+    async write(entries) {
+      const byProject = new Map<string, Array<{ id: string; body: Record<string, unknown> }>>()
+      for (const { projectId, event } of entries) {
+        let docs = byProject.get(projectId)
+        if (!docs) byProject.set(projectId, (docs = []))
+        docs.push({ id: event.decision_id, body: event as unknown as Record<string, unknown> })
       }
+      for (const [projectId, docs] of byProject) await appData.createMany(projectId, DECISION_LOGS, docs)
     },
     limit: opts.bufferLimit ?? 10_000,
     batchSize: opts.batchSize ?? 500,

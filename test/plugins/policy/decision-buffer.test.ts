@@ -5,12 +5,15 @@ import { createDecisionBuffer, type DecisionBufferOptions } from '../../../plugi
 function harness(t: Test, opts: Partial<DecisionBufferOptions<number>> = {}) {
   const stored: number[] = []
   const dropped: Record<string, number> = {}
-  const state = { failing: false, failures: 0, written: 0, onStored: (_n: number) => {} }
+  const state = { failing: false, failures: 0, written: 0, batches: [] as number[], onStored: (_n: number) => {} }
   const buffer = createDecisionBuffer<number>({
-    async write(n) {
+    async write(batch) {
       if (state.failing) throw new Error('store down')
-      stored.push(n)
-      state.onStored(n)
+      state.batches.push(batch.length)
+      for (const n of batch) {
+        stored.push(n)
+        state.onStored(n)
+      }
     },
     limit: 100,
     batchSize: 100,
@@ -32,6 +35,7 @@ t.test('add does not write; flush writes everything in order', async (t) => {
   t.equal(buffer.size, 5)
   t.equal(await buffer.flush(), true)
   t.same(stored, [0, 1, 2, 3, 4])
+  t.same(state.batches, [5], 'in one store call')
   t.equal(state.written, 5)
   t.equal(buffer.size, 0)
 })
@@ -68,10 +72,9 @@ t.test('a full buffer drops the oldest entries', async (t) => {
 })
 
 t.test('a failed write keeps the entries, in order, for the retry', async (t) => {
-  let calls = 0
-  const { buffer, stored, state } = harness(t)
-  state.onStored = () => {
-    if (++calls === 2) state.failing = true // the store fails after the first two writes
+  const { buffer, stored, state } = harness(t, { batchSize: 2 })
+  state.onStored = (n) => {
+    if (n === 1) state.failing = true // the store fails after the first batch
   }
   for (let i = 0; i < 5; i++) buffer.add(i)
   t.equal(await buffer.flush(), false, 'flush reports the failure')

@@ -1,6 +1,5 @@
 import t from 'tap'
 import { createDecisionLog, type DecisionEvent } from '../../../plugins/policy/decision-log.ts'
-import { AppDataErrors } from '../../../src/infra/appdata/errors.ts'
 import type { AppDataStore } from '../../../src/infra/ports/appdata.ts'
 import { createMetricsRegistry } from '../../../src/gateway/metrics.ts'
 import { sample } from '../../helpers/prometheus.ts'
@@ -10,13 +9,18 @@ function fakeAppData() {
   const docs = new Map<string, Record<string, unknown>>()
   const state = { failing: false, creates: 0 }
   const store = {
-    async create(projectId: string, collection: string, id: string, body: Record<string, unknown>) {
+    // Like the adapters: one call per batch, ids that exist are skipped.
+    async createMany(projectId: string, collection: string, batch: Array<{ id: string; body: Record<string, unknown> }>) {
       state.creates++
       if (state.failing) throw new Error('connection refused')
-      const key = `${projectId}/${collection}/${id}`
-      if (docs.has(key)) throw AppDataErrors.alreadyExists(`${id} exists`)
-      docs.set(key, body)
-      return { projectId, collection, id, body, etag: '1', updatedAt: new Date().toISOString() }
+      let created = 0
+      for (const { id, body } of batch) {
+        const key = `${projectId}/${collection}/${id}`
+        if (docs.has(key)) continue
+        docs.set(key, body)
+        created++
+      }
+      return created
     },
     async get(projectId: string, collection: string, id: string) {
       const body = docs.get(`${projectId}/${collection}/${id}`)
