@@ -11,9 +11,10 @@
 # Platform admins may replace this module per project (PUT /v1/projects/{id}/authz-policy); the
 # replacement must keep `package dyad.authz` and define `decision` as {"allow": bool, "reason": string}.
 #
-# One ordered chain of checks: the first that applies decides, so a denial names the first rule
-# the request breaks. It is also the cheap shape for the engine: each step is a couple of input
-# lookups, and the constant decisions are folded at compile time.
+# Ordered chains of checks, one per action scope: the first check that applies decides, so a
+# denial names the first rule the request breaks. It is also the cheap shape for the engine: a
+# request only walks its own scope's chain, each step is a couple of input lookups, and the
+# constant decisions are folded at compile time.
 package dyad.authz
 
 import rego.v1
@@ -27,22 +28,22 @@ decision := {"allow": false, "reason": sprintf("unknown action %s", [input.actio
 # Self-service actions (whoami, listing one's own projects): any authenticated principal.
 else := {"allow": true, "reason": "allowed"} if action.scope == "self"
 
+else := platform_decision if action.scope == "platform"
+
+else := project_decision
+
 # Platform actions need a platform admin acting through an unscoped credential.
-else := {"allow": false, "reason": "a project-scoped key cannot perform platform actions"} if {
-	action.scope == "platform"
+platform_decision := {"allow": false, "reason": "a project-scoped key cannot perform platform actions"} if {
 	input.principal.projectScope != null
 }
 
-else := {"allow": true, "reason": "allowed"} if {
-	action.scope == "platform"
-	input.principal.platformAdmin
-}
+else := {"allow": true, "reason": "allowed"} if input.principal.platformAdmin
 
-else := {"allow": false, "reason": "requires platform-admin"} if action.scope == "platform"
+else := {"allow": false, "reason": "requires platform-admin"}
 
 # Project actions: inside a project, within the key's scope, by a platform admin or a member
 # whose role ranks high enough.
-else := {"allow": false, "reason": "project action without a project"} if input.project == null
+project_decision := {"allow": false, "reason": "project action without a project"} if input.project == null
 
 else := {"allow": false, "reason": sprintf("key is scoped to project %s", [input.principal.projectScope])} if {
 	input.principal.projectScope != null
