@@ -8,20 +8,17 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyError, FastifyServerOptions } from 'fastify'
 import { renderError, sendError } from './error-handler.ts'
 import { clientErrorHandler } from './client-errors.ts'
+import { MAX_PATH_PARAM_LENGTH } from './path-params.ts'
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/
-
-/**
- * Longest path parameter the router matches; a longer one is a 414 before any hook runs. It sits
- * above every id schema's maxLength (subjects allow 200) so that a merely too-long id still gets
- * the schema's precise 400, and far below anything a store or log line should carry.
- */
-export const MAX_PARAM_LENGTH = 512
 
 export function serverOptions(opts: { bodyLimit: number }): FastifyServerOptions {
   return {
     bodyLimit: opts.bodyLimit,
-    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The router refuses a longer path parameter with a 414 before any hook runs. It is the limit the
+    // gateway's path-parameter check applies to wildcards (which the router does not measure), so
+    // "too long" is one number everywhere, above every id schema's maxLength.
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     // A caller-supplied request id is kept (so one id follows a request across both DCs' logs) only
     // when it is short and plain; anything else gets a fresh UUID.
     genReqId: (req) => {
