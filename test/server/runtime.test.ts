@@ -19,6 +19,8 @@ t.test('a started server runs on Node 24 and reports it', async (t) => {
   t.match(server.output(), /Runtime: +Node\.js v24\./, 'the start banner names the runtime')
   const ready = await fetch(`${address}/health/ready`)
   t.match(await ready.json(), { runtime: { node: /^v24\./ } }, '/health/ready reports it')
+  const metrics = await (await fetch(`${address}/metrics`)).text()
+  t.match(metrics, /^nodejs_version_info\{[^}]*version="v24\./m, '/metrics reports it')
   server.child.kill('SIGTERM')
   await server.exited
 })
