@@ -20,7 +20,7 @@ export interface DecisionBufferOptions<T> {
   intervalMs: number
   maxBackoffMs: number
   onWritten(count: number): void
-  onDropped(count: number, reason: 'buffer_full' | 'shutdown' | 'closed'): void
+  onDropped(count: number, reason: 'buffer_full' | 'shutdown' | 'closed' | 'discarded'): void
   onWriteFailure(err: unknown, consecutiveFailures: number): void
 }
 
@@ -33,6 +33,11 @@ export interface DecisionBuffer<T> {
    * a write failed; the entries stay buffered for the next attempt.
    */
   flush(): Promise<boolean>
+  /**
+   * Drops the buffered entries `match` selects, including those of a batch being written that
+   * fails and comes back; resolves once no write of such an entry can still be under way.
+   */
+  discard(match: (entry: T) => boolean): Promise<number>
   /** Stops the timer, writes what is buffered (one attempt) and drops what could not be written. */
   close(): Promise<void>
 }
@@ -117,6 +122,20 @@ export function createDecisionBuffer<T>(o: DecisionBufferOptions<T>): DecisionBu
       return queue.length + writing.length
     },
     flush,
+    async discard(match) {
+      const drop = () => {
+        const before = queue.length
+        queue = queue.filter((p) => !match(p.entry))
+        return before - queue.length
+      }
+      let count = drop()
+      if (running) {
+        await running // its entries are either written (the caller deletes them) or back in the queue
+        count += drop()
+      }
+      if (count) o.onDropped(count, 'discarded')
+      return count
+    },
     async close() {
       closed = true
       clearInterval(timer)

@@ -75,8 +75,9 @@ export function createDecisionLog(opts: DecisionLogOptions) {
     onWritten: (n) => written.inc({}, n),
     onDropped: (n, reason) => {
       dropped.inc({ reason }, n)
-      // A full buffer drops on every new decision; the write failures that filled it are logged.
-      if (reason !== 'buffer_full') log.error({ dropped: n, reason }, 'decision-log events dropped')
+      // A full buffer drops on every new decision (the write failures that filled it are logged);
+      // discarded events belong to a deleted project. Only losses at shutdown need a line of their own.
+      if (reason === 'shutdown' || reason === 'closed') log.error({ dropped: n, reason }, 'decision-log events dropped')
     },
     onWriteFailure: (err, consecutive) => {
       failures.inc()
@@ -103,6 +104,11 @@ export function createDecisionLog(opts: DecisionLogOptions) {
     flush: () => buffer.flush(),
     /** On shutdown, before the app-data store closes: writes what is buffered, then drops later events. */
     close: () => buffer.close(),
+    /**
+     * For a project being deleted: drops its buffered events, so none is written after its log is
+     * deleted (a project re-created with the same id must not inherit them). Call before deleting.
+     */
+    forget: (projectId: string) => buffer.discard((e) => e.projectId === projectId),
   }
 }
 

@@ -122,3 +122,41 @@ t.test('close with the store down drops and counts what it could not write', asy
   t.same(dropped, { shutdown: 2 })
   t.equal(buffer.size, 0)
 })
+
+t.test('discard drops matching entries, also those of a failing batch in flight', async (t) => {
+  let release: () => void = () => {}
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  const stored: number[] = []
+  const dropped: Record<string, number> = {}
+  let first = true
+  const buffer = createDecisionBuffer<number>({
+    async write(batch) {
+      if (first) {
+        first = false
+        await gate
+        throw new Error('store down') // the in-flight batch fails and goes back to the queue
+      }
+      stored.push(...batch)
+    },
+    limit: 100,
+    batchSize: 100,
+    intervalMs: 60_000,
+    maxBackoffMs: 60_000,
+    onWritten: () => {},
+    onDropped: (n, reason) => (dropped[reason] = (dropped[reason] ?? 0) + n),
+    onWriteFailure: () => {},
+  })
+  t.teardown(() => buffer.close())
+  for (const n of [1, 2, 3]) buffer.add(n)
+  const inFlight = buffer.flush()
+  buffer.add(4)
+  buffer.add(5)
+  const odd = (n: number) => n % 2 === 1
+  const discarded = buffer.discard(odd)
+  release()
+  t.equal(await inFlight, false)
+  t.equal(await discarded, 3, '5 from the queue, then 1 and 3 when their batch came back')
+  t.same(dropped, { discarded: 3 })
+  t.equal(await buffer.flush(), true)
+  t.same(stored, [2, 4], 'the others are written, in order')
+})
