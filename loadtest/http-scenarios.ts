@@ -1,11 +1,14 @@
 /**
- * Scenario http-decision: decisions over real HTTP (POST /v1/projects/<id>/opa/v1/data/app/rbac/allow
- * on a complete Dyad app) against a bare Fastify route returning constant JSON, in the same child
- * process, through the same client, in rounds taken in turn (A, B, C, A, B, C, ...) so that drift in a
- * noisy machine's load lands on every side. A third target, an authenticated GET, splits the
- * gateway's cost from the policy and decision-log cost.
+ * Scenarios http-embedded and http-postgres: over real HTTP, on a complete Dyad app in one profile,
+ * an authenticated and authorized GET (/v1/whoami) and an OPA decision
+ * (POST /v1/projects/<id>/opa/v1/data/app/rbac/allow), each against a bare Fastify route of the same
+ * method returning constant JSON, in the same child process, through the same client, in rounds
+ * taken in turn (A, B, C, D, A, B, ...) so that drift in a noisy machine's load lands on every side.
  */
-import { fork, type ChildProcess } from 'node:child_process'
+import { fork, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { load, send, type LoadResult, type Target } from './http-client.ts'
 import type { ServersReady } from './http-servers.ts'
@@ -19,8 +22,25 @@ const CONCURRENCY = 10
 const START_TIMEOUT_MS = 180000
 const INPUT = JSON.stringify({ input: { user: 'bob', action: 'update', type: 'finance', object: 'id123' } })
 
-function startServers(): Promise<{ child: ChildProcess; ready: ServersReady }> {
-  const child = fork(SERVERS, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+const SERVERS_SH = fileURLToPath(new URL('../deploy/test/servers.sh', import.meta.url))
+
+/**
+ * The Postgres and etcd the postgres profile runs on: the test suite's servers when their addresses
+ * are in the environment, otherwise throwaway ones started here with deploy/test/servers.sh (which
+ * needs deploy/test/install-deps.sh to have run) and stopped afterwards.
+ */
+function productionServers(): { env: Record<string, string>; stop(): void } {
+  if (process.env.DYAD_TEST_POSTGRES_URL && process.env.DYAD_TEST_ETCD_ENDPOINTS) return { env: {}, stop() {} }
+  const dir = mkdtempSync(join(tmpdir(), 'dyad-bench-servers-'))
+  const started = spawnSync('bash', [SERVERS_SH, 'start', dir], { stdio: ['ignore', 'ignore', 'inherit'] })
+  if (started.status !== 0) throw new Error('deploy/test/servers.sh start failed (run deploy/test/install-deps.sh first)')
+  const env: Record<string, string> = {}
+  for (const m of readFileSync(join(dir, 'env'), 'utf8').matchAll(/^export (\w+)=(.*)$/gm)) env[m[1]] = m[2].replace(/^'(.*)'$/, '$1')
+  return { env, stop: () => void spawnSync('bash', [SERVERS_SH, 'stop', dir], { stdio: 'ignore' }) }
+}
+
+function startServers(profile: string, env: Record<string, string>): Promise<{ child: ChildProcess; ready: ServersReady }> {
+  const child = fork(SERVERS, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env, DYAD_BENCH_PROFILE: profile } })
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
@@ -70,24 +90,30 @@ async function setUp(port: number, adminKey: string): Promise<string> {
   return key
 }
 
-export const httpDecision: Scenario = {
-  name: 'http-decision',
-  description: 'POST /v1/data decisions over HTTP and an authenticated GET vs a bare Fastify constant-JSON route, rounds in rotation',
+function httpScenario(profile: 'embedded' | 'postgres'): Scenario {
+  const name = `http-${profile}`
+  return {
+  name,
+  description: `${profile} profile over HTTP: authorized GET and OPA decision POST, each vs a bare Fastify route, rounds in rotation`,
   async run(opts) {
-    const { child, ready } = await startServers()
+    const servers = profile === 'postgres' ? productionServers() : { env: {}, stop() {} }
+    let started: { child: ChildProcess; ready: ServersReady } | undefined
     try {
+      started = await startServers(profile, servers.env)
+      const { ready } = started
       const key = await setUp(ready.dyadPort, ready.adminKey)
       const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' }
       const dyad: Target = { name: 'dyad decision', port: ready.dyadPort, method: 'POST', path: `/v1/projects/${PROJECT}/opa/v1/data/app/rbac/allow`, headers, body: INPUT }
-      const whoami: Target = { name: 'dyad whoami', port: ready.dyadPort, method: 'GET', path: '/v1/whoami', headers: { authorization: headers.authorization } }
-      const bare: Target = { name: 'bare fastify', port: ready.barePort, method: 'POST', path: '/v1/data/app/rbac/allow', headers, body: INPUT }
+      const whoami: Target = { name: 'dyad GET', port: ready.dyadPort, method: 'GET', path: '/v1/whoami', headers: { authorization: headers.authorization } }
+      const bare: Target = { name: 'bare POST', port: ready.barePort, method: 'POST', path: '/v1/data/app/rbac/allow', headers, body: INPUT }
+      const bareGet: Target = { name: 'bare GET', port: ready.barePort, method: 'GET', path: '/v1/whoami', headers: { authorization: headers.authorization } }
       for (const t of [dyad, bare]) {
         const body = JSON.parse(await must(t, 200, t.name)) as { result?: unknown }
         if (body.result !== true) throw new Error(`${t.name}: expected result true, got ${JSON.stringify(body)}`)
       }
       await must(whoami, 200, whoami.name)
-      const targets = [dyad, whoami, bare]
-
+      await must(bareGet, 200, bareGet.name)
+      const targets = [dyad, whoami, bare, bareGet]
       const warm = scale(opts, { count: 50000, maxMs: 3000 }, { count: 5000, maxMs: 500 })
       const round = scale(opts, { count: 200000, maxMs: 8000 }, { count: 20000, maxMs: 1500 })
       const passes = opts.quick ? 2 : 3
@@ -108,6 +134,7 @@ export const httpDecision: Scenario = {
       const a = totals.get(dyad.name)!
       const w = totals.get(whoami.name)!
       const b = totals.get(bare.name)!
+      const bg = totals.get(bareGet.name)!
       const perRound = rounds.map((r, i) => ({
         round: String(i + 1),
         target: r.target,
@@ -126,40 +153,47 @@ export const httpDecision: Scenario = {
         'p99 latency (slow/fast)': fmtRatio(slow.latencyNs.p99 / fast.latencyNs.p99),
       })
       const ratios = {
-        bareOverDecisionRps: b.rps / a.rps,
+        getShareOfBare: w.rps / bg.rps,
+        decisionShareOfBare: a.rps / b.rps,
         decisionOverBareMedianLatency: a.latencyNs.median / b.latencyNs.median,
-        bareOverWhoamiRps: b.rps / w.rps,
-        whoamiOverDecisionRps: w.rps / a.rps,
+        getOverBareMedianLatency: w.latencyNs.median / bg.latencyNs.median,
       }
+      const pct = (x: number) => `${(x * 100).toFixed(0)}%`
       return {
         tables: [
-          { title: `http-decision: rounds in rotation, ${CONCURRENCY} keep-alive connections, ${(round.maxMs / 1000).toFixed(1)} s per round`, columns: ['round', 'target', 'requests', 'errors', 'req/s', 'median', 'p99'], rows: perRound },
+          { title: `${name}: rounds in rotation, ${CONCURRENCY} keep-alive connections, ${(round.maxMs / 1000).toFixed(1)} s per round`, columns: ['round', 'target', 'requests', 'errors', 'req/s', 'median', 'p99'], rows: perRound },
           {
-            title: 'http-decision: totals (same client, same server process, same run)',
+            title: `${name}: totals (same client, same server process, same run)`,
             columns: ['target', 'rounds', 'requests', 'errors', 'req/s (all rounds)', 'req/s (median round)', 'median', 'p99'],
             rows: targets.map((t) => total(t.name, totals.get(t.name)!)),
           },
           {
-            title: 'http-decision: ratios',
+            title: `${name}: ratios (fast/slow throughput; Dyad's share of bare = 1 / that)`,
             columns: ['comparison', 'throughput (fast/slow)', 'throughput, median rounds', 'median latency (slow/fast)', 'p99 latency (slow/fast)'],
-            rows: [ratio('dyad decision vs bare fastify', a, b), ratio('dyad whoami vs bare fastify', w, b), ratio('dyad decision vs dyad whoami', a, w)],
+            rows: [ratio('dyad GET vs bare GET', w, bg), ratio('dyad decision vs bare POST', a, b), ratio('dyad decision vs dyad GET', a, w)],
           },
         ],
         summary: [
-          `http-decision: a bare Fastify route serves ${fmtRatio(ratios.bareOverDecisionRps)} the requests/s of a Dyad decision (${fmtRate(b.rps)} vs ${fmtRate(a.rps)}); median latency ${fmtNs(a.latencyNs.median)} vs ${fmtNs(b.latencyNs.median)} (${fmtRatio(ratios.decisionOverBareMedianLatency)})`,
-          `http-decision: an authenticated Dyad GET /v1/whoami does ${fmtRatio(ratios.whoamiOverDecisionRps)} the requests/s of a decision (${fmtRate(w.rps)}); bare / whoami = ${fmtRatio(ratios.bareOverWhoamiRps)}`,
+          `${name}: an authorized GET serves ${pct(ratios.getShareOfBare)} of a bare Fastify GET's requests/s (${fmtRate(w.rps)} vs ${fmtRate(bg.rps)}; p99 ${fmtNs(w.latencyNs.p99)} vs ${fmtNs(bg.latencyNs.p99)})`,
+          `${name}: an OPA decision serves ${pct(ratios.decisionShareOfBare)} of a bare Fastify POST's requests/s (${fmtRate(a.rps)} vs ${fmtRate(b.rps)}; p99 ${fmtNs(a.latencyNs.p99)} vs ${fmtNs(b.latencyNs.p99)})`,
         ],
         notes: [
-          'A Dyad decision request authenticates the API key, authorizes policy.decide through the gateway Rego authz policy (the rego-authz scenario, plus a membership lookup), loads the compiled policy for the project, evaluates it, and writes a decision-log entry to PGlite (durable write) before answering; the decision ratio includes all of that.',
-          'dyad whoami is an authenticated GET through the same gateway (API key check, Rego authorization of a self action) with no project policy and no decision-log write: the gap between it and the decision is the decision path.',
-          'The bare route parses the same JSON body and returns {"result":true}; same headers, same client, same child process.',
+          `Profile ${profile}: ${profile === 'embedded' ? 'PGlite in a data directory, embedded key-value store' : 'Postgres 15 (platform store, app data, audit) and etcd (policies), on loopback'}.`,
+          'A Dyad decision authenticates the API key (principal directory, from memory), authorizes policy.decide with the shipped Rego authz policy (membership from memory), checks the project exists (from memory), evaluates the project\'s compiled policy and buffers a decision-log entry, which a background batch writes to the app-data store.',
+          'dyad GET is GET /v1/whoami through the same gateway: authentication, rate-limit bookkeeping, Rego authorization, metrics; no store read.',
+          'The bare routes return constant JSON (the POST parses the same body); same headers, same client, same child process.',
           'Client and server are separate processes sharing 2 cores, so the client competes with the server for CPU for every target alike.',
           'Rate limiting is disabled in the benchmarked app (DYAD_RATE_LIMIT_PER_MINUTE=0); every other default is kept, logger off.',
         ],
-        data: { concurrency: CONCURRENCY, roundBound: round, warmBound: warm, totals: Object.fromEntries(totals), ratios, rounds: rounds.map(({ samplesNs: _s, ...r }) => r) },
+        data: { profile, concurrency: CONCURRENCY, roundBound: round, warmBound: warm, totals: Object.fromEntries(totals), ratios, rounds: rounds.map(({ samplesNs: _s, ...r }) => r) },
       }
     } finally {
-      await stopServers(child)
+      if (started) await stopServers(started.child)
+      servers.stop()
     }
   },
+  }
 }
+
+export const httpEmbedded = httpScenario('embedded')
+export const httpPostgres = httpScenario('postgres')

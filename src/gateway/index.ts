@@ -5,13 +5,14 @@
  * plugins declare it as a dependency by name (GATEWAY_PLUGIN).
  *
  * Hook order per request: onRequest (authenticate -> path parameters -> rate limit -> authorize ->
- * the project exists) -> body parsing and schema validation -> preHandler (idempotency) -> handler
- * -> onSend (idempotency record, audit) -> onResponse (metrics). Authentication runs before
+ * the project exists) -> body parsing, body depth and schema validation -> preHandler (idempotency)
+ * -> handler -> onSend (idempotency record, audit) -> onResponse (metrics). The body, idempotency
+ * and audit hooks are route hooks, attached only to mutating routes. Authentication runs before
  * validation so an anonymous caller learns nothing about a route's schema; authorization runs before
  * the existence check so a caller learns whether a project exists only if it may act on it.
  */
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Authorizer, Decision } from '../contracts/authorization.ts'
 import { GATEWAY_PLUGIN } from '../contracts/domain.ts'
 import type { PrincipalDirectory } from '../contracts/directory.ts'
@@ -86,16 +87,11 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     }
   })
 
-  app.addHook('preValidation', async (request) => assertBodyDepth(request.body))
-  app.addHook('preHandler', idempotency.preHandler)
-  app.addHook('onSend', idempotency.onSend)
-
   // Audit every mutation by an authenticated principal, allowed or not, before the response leaves:
   // an acknowledged mutation always has its audit entry.
-  app.addHook('onSend', async (request, reply, payload) => {
-    const config = request.routeOptions.config
-    if (!MUTATING.has(request.method) || !request.principal || config?.public || config?.readOnly) return payload
-    const action = config?.action ?? 'unknown'
+  async function audit(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+    if (!request.principal) return payload
+    const action = request.routeOptions.config?.action ?? 'unknown'
     const params = (request.params ?? {}) as Record<string, string>
     const entry = {
       id: `${Date.now().toString(36)}-${request.id}`,
@@ -119,6 +115,19 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       if (reply.statusCode < 400) throw err
     }
     return payload
+  }
+
+  // The body-depth check, idempotency and audit hooks are attached to the routes that need them
+  // (routes with a body; mutations), not to every request: a GET runs none of them.
+  const bodyDepth = async (request: FastifyRequest) => assertBodyDepth(request.body)
+  app.addHook('onRoute', (route) => {
+    const methods = ([] as string[]).concat(route.method)
+    const mutating = methods.some((m) => MUTATING.has(m))
+    const add = <H>(existing: H | H[] | undefined, ...hooks: H[]): H[] => [...([] as H[]).concat(existing ?? []), ...hooks]
+    if (mutating) route.preValidation = add(route.preValidation as never, bodyDepth as never)
+    if (!mutating || route.config?.public || route.config?.readOnly) return
+    route.preHandler = add(route.preHandler as never, idempotency.preHandler as never)
+    route.onSend = add(route.onSend as never, idempotency.onSend as never, audit as never)
   })
 
   app.addHook('onResponse', async (request, reply) => {
