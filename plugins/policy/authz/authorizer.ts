@@ -26,7 +26,6 @@ import { PolicyErrors } from '../errors.ts'
 import type { PolicyStore } from '../store.ts'
 import { prepareAuthzPolicy, type AuthzPolicy } from './authz-policy.ts'
 import type { DecisionCacheStats } from './decision-cache.ts'
-import { keyedInput } from './input.ts'
 
 export const SHIPPED_AUTHZ = readFileSync(new URL('./authz.rego', import.meta.url), 'utf8')
 const BUDGET = { timeoutMs: 100, maxSteps: 1_000_000 }
@@ -97,7 +96,7 @@ export function createRegoAuthorizer(deps: RegoAuthorizerDeps): RegoAuthorizer {
 
   function decide(policy: AuthzPolicy, principal: Principal, role: ProjectRole | null, action: string, resource: Resource): Decision {
     try {
-      return policy.decide(keyedInput({ principal: { ...principal, role }, project: resource.projectId ?? null, action, resource }))
+      return policy.decide({ principal: { ...principal, role }, project: resource.projectId ?? null, action, resource })
     } catch (err) {
       return failClosed(err, principal, action, resource)
     }

@@ -7,15 +7,15 @@ import { evaluate, type BudgetOptions, type CompiledPolicy } from '../rego/index
 import { getKey } from '../rego/eval/docs.ts'
 import { str, toJs, type Value } from '../rego/value.ts'
 import { DecisionCache } from './decision-cache.ts'
-import { inputValue, type KeyedInput } from './input.ts'
+import { inputKey, inputValue } from './input.ts'
 
 export const DECISION_PATH = 'data.dyad.authz.decision'
 const ALLOW = str('allow')
 const REASON = str('reason')
 
 export interface AuthzPolicy {
-  /** Throws what the evaluation throws (conflicts, budget); the caller fails closed. */
-  decide(input: KeyedInput): Decision
+  /** `input` is plain JSON-like data. Throws what the evaluation throws (conflicts, budget); the caller fails closed. */
+  decide(input: unknown): Decision
   /** The decision document as the policy computed it, uncached and unread (for validation). */
   evaluate(input: Value): Value | undefined
   /** Null when the policy calls a non-deterministic built-in (its decisions are never cached). */
@@ -30,11 +30,13 @@ export function prepareAuthzPolicy(policy: CompiledPolicy, opts: { data: Value; 
     cache,
     evaluate: raw,
     decide(input) {
-      if (cache === null || input.key === undefined) return run(inputValue(input))
-      let d = cache.get(input.key)
+      if (cache === null) return run(inputValue(input))
+      const key = inputKey(input)
+      if (key === undefined) return run(inputValue(input))
+      let d = cache.get(key)
       if (d === undefined) {
         d = run(inputValue(input))
-        cache.set(input.key, d)
+        cache.set(key, d)
       }
       return d
     },

@@ -1,26 +1,59 @@
 /**
- * A decision's input as a decision-cache key: its JSON text, with undefined written as null
- * because that is how `fromJs` reads it. Two inputs get the same key exactly when `fromJs` makes
- * the same Rego value of them; objects whose keys come in another order get another key, which
- * costs a miss, never a wrong answer. The key is built without building the value, so a cache
- * hit never pays for the conversion.
+ * A decision's input as the engine reads it, and as a decision-cache key.
+ *
+ * The key is the input's JSON text, with undefined written as null because that is how the
+ * conversion reads it: two inputs get the same key exactly when they convert to the same Rego
+ * value. Objects whose keys come in another order get another key, which costs a miss, never a
+ * wrong answer. The key is built without converting, so a cache hit never pays for the value.
  */
-import { fromJs, type Value } from '../rego/value.ts'
+import { bool, fromJs, keyOf, NULL, num, str, type StrV, type Value } from '../rego/value.ts'
 
-export interface KeyedInput {
-  /** The input as given (plain JSON-like data). */
-  raw: unknown
-  /** Undefined when the input holds something JSON text cannot spell exactly (NaN, bigint, Map...). */
-  key: string | undefined
-}
-
-export function keyedInput(raw: unknown): KeyedInput {
+/** Undefined when the input holds something JSON text cannot spell exactly (NaN, bigint, Map...). */
+export function inputKey(raw: unknown): string | undefined {
   const w = { key: '', exact: true }
   appendKey(raw, w)
-  return { raw, key: w.exact ? w.key : undefined }
+  return w.exact ? w.key : undefined
 }
 
-export const inputValue = (input: KeyedInput): Value => fromJs(input.raw)
+/**
+ * Property names of authorization inputs are a handful (principal, subject, projectScope, ...):
+ * their string values and canonical keys are made once. Bounded, since a principal may carry
+ * fields nobody listed; past the bound names are converted per call, as fromJs does.
+ */
+const NAMES = new Map<string, readonly [StrV, string]>()
+const MAX_NAMES = 256
+
+function nameOf(name: string): readonly [StrV, string] {
+  let n = NAMES.get(name)
+  if (n === undefined) {
+    const v = str(name)
+    n = [v, keyOf(v)]
+    if (NAMES.size < MAX_NAMES) NAMES.set(name, n)
+  }
+  return n
+}
+
+/** Same value as `fromJs(raw)`, built without its intermediate arrays and per-call key strings. */
+export function inputValue(raw: unknown): Value {
+  if (raw === null || raw === undefined) return NULL
+  switch (typeof raw) {
+    case 'string':
+      return str(raw)
+    case 'boolean':
+      return bool(raw)
+    case 'number':
+      return num(raw)
+  }
+  if (Array.isArray(raw)) return { type: 'array', items: raw.map(inputValue) }
+  const proto = typeof raw === 'object' ? Object.getPrototypeOf(raw) : undefined
+  if (proto !== Object.prototype && proto !== null) return fromJs(raw)
+  const entries = new Map<string, readonly [Value, Value]>()
+  for (const name of Object.keys(raw as object)) {
+    const [k, key] = nameOf(name)
+    entries.set(key, [k, inputValue((raw as Record<string, unknown>)[name])])
+  }
+  return { type: 'object', entries }
+}
 
 function appendKey(x: unknown, w: { key: string; exact: boolean }): void {
   if (x === null || x === undefined) {

@@ -9,7 +9,8 @@ import { ACTIONS } from '../../../src/app.ts'
 import { createRoleAuthorizer } from '../../helpers/role-oracle.ts'
 import { createRegoAuthorizer } from '../../../plugins/policy/authz/authorizer.ts'
 import { DecisionCache } from '../../../plugins/policy/authz/decision-cache.ts'
-import { inputValue, keyedInput } from '../../../plugins/policy/authz/input.ts'
+import { inputKey, inputValue } from '../../../plugins/policy/authz/input.ts'
+import { fromJs } from '../../../plugins/policy/rego/value.ts'
 import { ADMIN_KEY, bearer, buildTestApp } from '../../helpers/app.ts'
 
 const ROLES: Record<string, ProjectRole> = { 'p1/ann': 'project-admin', 'p1/bo': 'project-user', 'p2/bo': 'project-admin' }
@@ -102,16 +103,16 @@ t.test('platform admins replace a project\'s authorization policy; failures deny
   t.equal(notAdmin.statusCode, 403)
 })
 
-t.test('cache keys: the same key exactly when the input is the same Rego value', async (t) => {
-  const a = keyedInput({ p: { s: 'x', scope: null, n: 1 }, list: ['a', true] })
-  const b = keyedInput({ p: { s: 'x', scope: null, n: 1 }, list: ['a', true] })
-  t.equal(a.key, b.key)
-  t.not(keyedInput({ s: 'x"' }).key, keyedInput({ s: 'x' }).key, 'strings are quoted')
-  t.equal(keyedInput({ id: undefined }).key, keyedInput({ id: null }).key, 'undefined is read as null...')
-  t.same(inputValue(keyedInput({ id: undefined })), inputValue(keyedInput({ id: null })), '...by the conversion too')
-  t.not(keyedInput({ a: 1, b: 2 }).key, keyedInput({ b: 2, a: 1 }).key, 'another key order is only a miss')
-  t.equal(keyedInput({ m: new Map() }).key, undefined, 'no key for what JSON cannot spell')
-  t.equal(keyedInput({ n: Number.NaN }).key, undefined)
+t.test('cache keys: the same key exactly when the input converts to the same Rego value', async (t) => {
+  const input = { p: { s: 'x', scope: null, n: 1.5, big: 2 ** 60 }, list: ['a', true, { q: [] }] }
+  t.equal(inputKey(input), inputKey(structuredClone(input)))
+  t.same(inputValue(input), fromJs(input), 'the conversion is fromJs\'s')
+  t.not(inputKey({ s: 'x"' }), inputKey({ s: 'x' }), 'strings are quoted')
+  t.equal(inputKey({ id: undefined }), inputKey({ id: null }), 'undefined is read as null...')
+  t.same(inputValue({ id: undefined }), inputValue({ id: null }), '...by the conversion too')
+  t.not(inputKey({ a: 1, b: 2 }), inputKey({ b: 2, a: 1 }), 'another key order is only a miss')
+  t.equal(inputKey({ m: new Map() }), undefined, 'no key for what JSON cannot spell')
+  t.equal(inputKey({ n: Number.NaN }), undefined)
 })
 
 t.test('the decision cache is bounded, first in first out', async (t) => {
