@@ -66,7 +66,8 @@ export async function createPolicyDomain(ctx: DomainContext, opts: PolicyDomainO
     authorizer,
     async onProjectDeleted(projectId) {
       await store.deleteProject(projectId)
-      await decisions.flush()
+      // Buffered events of the project are dropped, not written after its log is deleted.
+      decisions.forget(projectId)
       await ctx.ports.appData.deleteCollection(projectId, DECISION_LOGS)
       authorizer.invalidate(projectId)
     },
