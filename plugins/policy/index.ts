@@ -67,7 +67,7 @@ export async function createPolicyDomain(ctx: DomainContext, opts: PolicyDomainO
     async onProjectDeleted(projectId) {
       await store.deleteProject(projectId)
       // Buffered events of the project are dropped, not written after its log is deleted.
-      decisions.forget(projectId)
+      await decisions.forget(projectId)
       await ctx.ports.appData.deleteCollection(projectId, DECISION_LOGS)
       authorizer.invalidate(projectId)
     },
