@@ -3,7 +3,7 @@ export const ErrorSchema = {
   $id: 'Error',
   type: 'object',
   description: 'Every error response. `code` is stable; switch on it, not on `message`.',
-  required: ['statusCode', 'code', 'error', 'message'],
+  required: ['statusCode', 'code', 'error', 'message', 'requestId'],
   properties: {
     statusCode: { type: 'integer' },
     code: { type: 'string', examples: ['VALIDATION_FAILED'] },
@@ -23,9 +23,11 @@ export const errorResponses = {
   404: { $ref: 'Error#' },
   409: { $ref: 'Error#' },
   413: { $ref: 'Error#' },
+  414: { $ref: 'Error#' },
   415: { $ref: 'Error#' },
   422: { $ref: 'Error#' },
   429: { $ref: 'Error#' },
+  431: { $ref: 'Error#' },
   500: { $ref: 'Error#' },
   503: { $ref: 'Error#' },
 } as const
