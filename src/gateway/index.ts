@@ -47,9 +47,9 @@ function resourceOf(params: Record<string, string>, action: string): Resource {
 }
 
 async function gateway(app: FastifyInstance, opts: GatewayOptions) {
-  const requests = opts.metrics.counter('dyad_http_requests_total', 'HTTP requests by route, method and status.')
-  const durations = opts.metrics.histogram('dyad_http_request_duration_seconds', 'HTTP request latency.')
-  const denials = opts.metrics.counter('dyad_authz_denied_total', 'Requests refused by authorization.')
+  const requests = opts.metrics.counter('dyad_http_requests_total', 'HTTP requests by route, method and status.', ['method', 'route', 'status'])
+  const durations = opts.metrics.histogram('dyad_http_request_duration_seconds', 'HTTP request latency.', ['method', 'route'])
+  const denials = opts.metrics.counter('dyad_authz_denied_total', 'Requests refused by authorization.', ['action'])
   const idempotency = createIdempotencyHooks(opts.idempotency)
 
   app.decorateRequest('principal', null as never)
