@@ -19,6 +19,7 @@ import { traceBody, type Tracer } from './trace.ts'
 import { unifyTerms, unifyValue } from './unify.ts'
 import { evalWith } from './with.ts'
 import { exprHasOneSolution } from './solutions.ts'
+import { tryDirectTest } from './direct.ts'
 
 export interface EvaluatorOptions {
   root: RuleNode
@@ -109,6 +110,7 @@ export class Evaluator {
   evalExprIn(e: Expr, env: Env, ctx: Ctx, k: K): void {
     switch (e.k) {
       case 'term':
+        if (tryDirectTest(this, e.term, env, ctx, k)) return
         return this.evalTerm(e.term, env, ctx, (v) => {
           if (!(v.type === 'boolean' && !v.value)) k()
         })

@@ -59,3 +59,14 @@ t.test('base data read through a remembered ref follows the data of each evaluat
   const over = evaluate(policy, { query: 'y := data.a.x with data.cfg.limits as {"a": 9}', input: fromJs({ k: 'a' }), data: fromJs({ cfg: { limits: { a: 1 } } }) })
   t.same(toJs(over.bindings[0].y), 9, '`with data` overrides are still seen')
 })
+
+t.test('built-in tests read straight from constants, bound vars and constant-key refs', async (t) => {
+  const src = 'lim := {"a": 2}\np if input.n >= data.a.lim.a\nq if { x := input.m; x["0"] == "zero" }\nr if input.obj[0] == "zero"\ns if startswith(input.n, "a")\nu if input.missing != 1\n'
+  t.equal(ask(src, 'data.a.p', { n: 3 }), true)
+  t.equal(ask(src, 'data.a.p', { n: 1 }), undefined)
+  t.equal(ask(src, 'data.a.q', { m: { 0: 'zero' } }), true, 'a bound var as the ref head')
+  t.equal(ask(src, 'data.a.r', { obj: { 0: 'zero' } }), true, 'input.obj[0] also finds the key "0", as in OPA')
+  t.equal(ask(src, 'data.a.s', { n: 3 }), undefined, 'a built-in error is undefined without strict')
+  t.match(errorOf(() => evaluate(compile(src), { path: 'data.a.s', input: fromJs({ n: 3 }), strict: true })), { code: 'eval_type_error' }, '...and raises with it')
+  t.equal(ask(src, 'data.a.u', {}), undefined, 'an undefined argument makes the test undefined, not true')
+})
