@@ -39,7 +39,18 @@ export async function createPolicyDomain(ctx: DomainContext, opts: PolicyDomainO
   const store = createPolicyStore(ctx.ports.kv)
   const decisions = createDecisionLog({ appData: ctx.ports.appData, metrics: ctx.metrics, log })
   const authorizer = createRegoAuthorizer({ catalog: opts.catalog, roles: opts.roles, store, log })
+  const decided = ctx.metrics.counter('dyad_policy_decisions_total', 'Policy decisions (OPA Data and default-decision APIs), by outcome.', ['outcome'])
+  const evalSeconds = ctx.metrics.histogram('dyad_policy_eval_seconds', 'Evaluation time of policy decisions.', [], [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1])
+  const cacheStat = (name: string, help: string, read: (s: ReturnType<RegoAuthorizer['cacheStats']>) => number) =>
+    ctx.metrics.gauge(name, help, [], { collect: () => read(authorizer.cacheStats()) })
+  cacheStat('dyad_authz_decision_cache_hits', 'Authorization decisions answered from the decision cache (since start).', (s) => s.hits)
+  cacheStat('dyad_authz_decision_cache_misses', 'Authorization decisions evaluated (since start).', (s) => s.misses)
+  cacheStat('dyad_authz_decision_cache_entries', 'Authorization decisions held in the cache.', (s) => s.size)
   const service = createPolicyService({
+    onDecision(evalNs, failed) {
+      decided.inc({ outcome: failed ? 'error' : 'ok' })
+      evalSeconds.observe({}, evalNs / 1e9)
+    },
     store,
     decisions,
     dc: config.dc,

@@ -50,7 +50,17 @@ export function dataRef(path: string[]): string {
   return 'data' + path.map((s) => `[${JSON.stringify(s)}]`).join('')
 }
 
-export function createPolicyService(deps: { store: PolicyStore; decisions: DecisionLog; dc: string; limits: PolicyLimits; log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void } }) {
+export interface PolicyServiceDeps {
+  store: PolicyStore
+  decisions: DecisionLog
+  dc: string
+  limits: PolicyLimits
+  log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void }
+  /** Told of every decision: evaluation time and whether it failed (for metrics). */
+  onDecision?(evalNs: number, failed: boolean): void
+}
+
+export function createPolicyService(deps: PolicyServiceDeps) {
   const { store, limits } = deps
   const cache = createCompiledCache({
     store,
@@ -101,6 +111,7 @@ export function createPolicyService(deps: { store: PolicyStore; decisions: Decis
     }
     applyMask(compiled, event)
     deps.decisions.record(projectId, event)
+    deps.onDecision?.(evalNs, failure !== undefined)
     if (failure) evalErrors(failure)
     return {
       decisionId,

@@ -89,3 +89,17 @@ t.test('deleting a project deletes its policies, data, authz policy and decision
   t.strictSame((await app.inject({ method: 'GET', url: '/v1/projects/shop/decisions?path=shop/allow', headers: admin })).json().items, [], 'no decision logs inherited')
   t.strictSame((await app.inject({ method: 'GET', url: '/v1/projects/shop/members', headers: admin })).json().items ?? [], [], 'no members inherited')
 })
+
+t.test('/metrics carries decision, authorization-cache and decision-log series', async (t) => {
+  const { app } = await buildTestApp(t)
+  const admin = bearer(ADMIN_KEY)
+  await app.inject({ method: 'POST', url: '/v1/projects', headers: json(admin), payload: { id: 'm', name: 'M' } })
+  await app.inject({ method: 'PUT', url: '/v1/projects/m/opa/v1/policies/p.rego', headers: { ...admin, 'content-type': 'text/plain' }, payload: 'package m\n\nimport rego.v1\n\nallow if input.ok\n' })
+  for (let i = 0; i < 3; i++) await app.inject({ method: 'POST', url: '/v1/projects/m/opa/v1/data/m/allow', headers: json(admin), payload: { input: { ok: true } } })
+  const text = (await app.inject({ method: 'GET', url: '/metrics' })).body
+  t.match(text, /dyad_policy_decisions_total\{[^}]*outcome="ok"[^}]*\} 3/)
+  t.match(text, /dyad_policy_eval_seconds_count\{[^}]*\} 3/)
+  t.match(text, /dyad_authz_decision_cache_hits\{[^}]*\} [1-9]/, 'repeated authorizations hit the cache')
+  t.match(text, /dyad_decision_log_buffered/)
+  t.match(text, /nodejs_version_info/)
+})
