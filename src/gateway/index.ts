@@ -28,7 +28,6 @@ import { checkPathParams } from './path-params.ts'
 import type { RateLimiter } from './rate-limit.ts'
 import '../contracts/route-config.ts'
 
-
 export { GATEWAY_PLUGIN }
 
 export interface GatewayOptions {
@@ -42,8 +41,10 @@ export interface GatewayOptions {
   metrics: Metrics
 }
 
+/** The resource an action is about: its type is the action's first segment (`member` of `member.write`). */
 function resourceOf(params: Record<string, string>, action: string): Resource {
-  return { type: action.slice(0, action.indexOf('.') >>> 0), projectId: params.projectId, id: params.id ?? params.subject ?? params.keyId }
+  const dot = action.indexOf('.')
+  return { type: dot < 0 ? action : action.slice(0, dot), projectId: params.projectId, id: params.id ?? params.subject ?? params.keyId }
 }
 
 async function gateway(app: FastifyInstance, opts: GatewayOptions) {
