@@ -81,6 +81,20 @@ export class Evaluator {
       })
       return found
     }
+    return this.existsByThrow(run)
+  }
+
+  /** `exists` for a body known to have at most one solution (see solutions.ts). */
+  hasSolution(body: readonly Expr[], env: Env, ctx: Ctx): boolean {
+    if (this.tracer !== null) return this.existsByThrow((k) => this.evalBody(body, 0, env, ctx, k))
+    let found = false
+    this.evalBody(body, 0, env, ctx, () => {
+      found = true
+    })
+    return found
+  }
+
+  private existsByThrow(run: (k: K) => void): boolean {
     const stop = {}
     try {
       run(() => {
@@ -99,6 +113,8 @@ export class Evaluator {
     if (this.tracer !== null) return traceBody(this, this.tracer, body, env, ctx, k)
     if (i === body.length) return k()
     this.budget.tick(1, body[i].loc)
+    // The last expression continues straight to k: one closure less per body.
+    if (i + 1 === body.length) return this.evalExpr(body[i], env, ctx, k)
     this.evalExpr(body[i], env, ctx, () => this.evalBody(body, i + 1, env, ctx, k))
   }
 

@@ -3,7 +3,7 @@
  * `else` chains), merging them with base data and `with data...` overrides, and user functions.
  * A node's value is computed once per context and memoized.
  */
-import type { Term } from '../ast.ts'
+import type { Expr, Term } from '../ast.ts'
 import type { CRule, RuleNode } from '../compiler/tree.ts'
 import { RegoError, type Location } from '../errors.ts'
 import { arr, equal, keyOf, obj, str, toJsonText, type Value } from '../value.ts'
@@ -226,31 +226,33 @@ function setRuleValue(ev: Evaluator, node: RuleNode, rules: CRule[], ctx: Ctx): 
 }
 
 /** Values one rule (with its else chain) produces. */
-function ruleValues(ev: Evaluator, r: CRule, ctx: Ctx, env0: () => Env, body0 = r.body, value0 = r.value): Value[] {
+function ruleValues(ev: Evaluator, r: CRule, ctx: Ctx): Value[] {
   const out: Value[] = []
   ev.ruleStack.push(r)
   try {
     // One environment for every clause: a clause without a solution leaves it empty again.
-    const env = env0()
-    for (let c = -1; c < r.elses.length && out.length === 0; c++) {
-      const body = c < 0 ? body0 : r.elses[c].body
-      const value = c < 0 ? value0 : r.elses[c].value
-      if (value.t === 'scalar') {
-        // Early exit: a constant value cannot conflict with itself, so one solution is enough.
-        const single = ctx.fnOverrides.size === 0 && bodyHasOneSolution(body, env, ev.builtins)
-        if (ev.exists((k) => ev.evalBody(body, 0, env, ctx, k), single)) out.push(value.v)
-      } else {
-        ev.evalBody(body, 0, env, ctx, () =>
-          ev.evalTerm(value, env, ctx, (v) => {
-            if (!out.some((x) => equal(x, v))) out.push(v)
-          }),
-        )
-      }
-    }
+    const env: Env = new Map()
+    for (let c = -1; c < r.elses.length && out.length === 0; c++) clauseValues(ev, c < 0 ? r : r.elses[c], env, ctx, out)
   } finally {
     ev.ruleStack.pop()
   }
   return out
+}
+
+/** Adds the values one clause (the rule's own or an else) produces to `out`. */
+function clauseValues(ev: Evaluator, clause: { body: Expr[]; value: Term }, env: Env, ctx: Ctx, out: Value[]): void {
+  const { body, value } = clause
+  if (value.t === 'scalar') {
+    // Early exit: a constant value cannot conflict with itself, so one solution is enough.
+    const found = ctx.fnOverrides.size === 0 && bodyHasOneSolution(body, env, ev.builtins) ? ev.hasSolution(body, env, ctx) : ev.exists((k) => ev.evalBody(body, 0, env, ctx, k))
+    if (found) out.push(value.v)
+    return
+  }
+  ev.evalBody(body, 0, env, ctx, () =>
+    ev.evalTerm(value, env, ctx, (v) => {
+      if (!out.some((x) => equal(x, v))) out.push(v)
+    }),
+  )
 }
 
 function completeValue(ev: Evaluator, node: RuleNode, rules: CRule[], ctx: Ctx): Value | undefined {
@@ -264,7 +266,7 @@ function completeValue(ev: Evaluator, node: RuleNode, rules: CRule[], ctx: Ctx):
     // Early exit, as OPA does: once the value is known, a rule that can only produce that same
     // constant (`allow if ...` after another allow succeeded) can neither change nor conflict.
     if (result !== undefined && r.value.t === 'scalar' && r.elses.length === 0 && equal(r.value.v, result)) continue
-    for (const v of ruleValues(ev, r, ctx, () => new Map())) {
+    for (const v of ruleValues(ev, r, ctx)) {
       if (result === undefined) result = v
       else if (!equal(result, v)) throw new RegoError('eval_conflict_error', 'complete rules must not produce multiple outputs', r.loc)
     }
