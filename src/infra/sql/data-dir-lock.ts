@@ -13,7 +13,8 @@
  * Where /proc is missing (not Linux) the start time is unknown; a lock with a live pid is then
  * treated as held, which may refuse a start that would have been safe but never allows two owners.
  */
-import { linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
+import { closeSync, fstatSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 
 export interface DataDirLock {
   readonly path: string
@@ -43,7 +44,7 @@ export class DataDirLockedError extends Error {
 
 const UNKNOWN_OWNER: Owner = { pid: 0, startTicks: null, bootId: null }
 
-function readProc(path: string): string | null {
+function readText(path: string): string | null {
   try {
     return readFileSync(path, 'utf8')
   } catch {
@@ -52,14 +53,14 @@ function readProc(path: string): string | null {
 }
 
 function startTicksOf(pid: number): string | null {
-  const stat = readProc(`/proc/${pid}/stat`)
+  const stat = readText(`/proc/${pid}/stat`)
   // The command name (field 2) is in parentheses and may contain spaces: count fields after it.
   const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ')
   return fields?.[19] ?? null // field 22 overall
 }
 
 function currentOwner(): Owner {
-  return { pid: process.pid, startTicks: startTicksOf(process.pid), bootId: readProc('/proc/sys/kernel/random/boot_id')?.trim() ?? null }
+  return { pid: process.pid, startTicks: startTicksOf(process.pid), bootId: readText('/proc/sys/kernel/random/boot_id')?.trim() ?? null }
 }
 
 function pidAlive(pid: number): boolean {
@@ -95,7 +96,7 @@ function parseOwner(text: string): Owner | null {
  * sees a half-written lock and two starters never both win.
  */
 export function lockDataDir(dir: string): DataDirLock {
-  const path = `${dir}.lock`
+  const path = `${resolve(dir)}.lock` // resolve: a trailing slash would put the lock inside the directory
   const self = currentOwner()
   const record = JSON.stringify(self) + '\n'
   const tmp = `${path}.${process.pid}.tmp`
@@ -113,7 +114,7 @@ export function lockDataDir(dir: string): DataDirLock {
       const owner = removeIfStale(path, self)
       if (owner) throw new DataDirLockedError(dir, path, owner.pid || null)
     }
-    throw new DataDirLockedError(dir, path, parseOwner(readProc(path) ?? '')?.pid ?? null)
+    throw new DataDirLockedError(dir, path, parseOwner(readText(path) ?? '')?.pid ?? null)
   } finally {
     unlinkSync(tmp)
   }
@@ -128,8 +129,14 @@ function removeIfStale(path: string, self: Owner): Owner | null {
   let ino: number
   let text: string
   try {
-    ino = statSync(path).ino
-    text = readFileSync(path, 'utf8')
+    // Inode and content from one open file, so both describe the same lock.
+    const fd = openSync(path, 'r')
+    try {
+      ino = fstatSync(fd).ino
+      text = readFileSync(fd, 'utf8')
+    } finally {
+      closeSync(fd)
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null // released meanwhile
     throw err
@@ -154,7 +161,7 @@ function removeIfStale(path: string, self: Owner): Owner | null {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
     }
     unlinkSync(moved)
-    return parseOwner(readProc(path) ?? '') ?? UNKNOWN_OWNER
+    return parseOwner(readText(path) ?? '') ?? UNKNOWN_OWNER
   }
   unlinkSync(moved)
   return null
@@ -168,7 +175,7 @@ function ownLock(path: string, record: string): DataDirLock {
       if (!held) return
       held = false
       // Only our own record: never delete a lock someone else holds.
-      if (readProc(path) === record) unlinkSync(path)
+      if (readText(path) === record) unlinkSync(path)
     },
   }
 }
