@@ -7,7 +7,8 @@
  * with computed keys, tracing) takes the general path, so this decides no semantics of its own.
  */
 import type { Term } from '../ast.ts'
-import { str, toJsonText, type Value } from '../value.ts'
+import { RegoError } from '../errors.ts'
+import { arr, equal, keyOf, set, str, toJsonText, type Value } from '../value.ts'
 import { callBuiltin } from './calls.ts'
 import type { Ctx, Env, K } from './context.ts'
 import { getConstKey } from './docs.ts'
@@ -72,4 +73,71 @@ export function tryDirectTest(ev: Evaluator, t: Term, env: Env, ctx: Ctx, k: K):
   }
   for (const r of callBuiltin(ev, def, vals, t.loc)) if (!(r.type === 'boolean' && !r.value)) k()
   return true
+}
+
+/**
+ * A rule value such as `{"allow": false, "reason": sprintf("requires %s", [action.minRole])}`:
+ * literals and built-in calls over direct arguments, so it has at most one value. Checked per
+ * evaluation (whether a var is bound is only known then), but only for rule values, which are
+ * few, so terms evaluated the general way pay nothing for it.
+ */
+export function isDirectValue(ev: Evaluator, t: Term, env: Env): boolean {
+  switch (t.t) {
+    case 'array':
+    case 'set':
+      for (const x of t.items) if (!isDirectValue(ev, x, env)) return false
+      return true
+    case 'object':
+      for (const [a, b] of t.pairs) if (!isDirectValue(ev, a, env) || !isDirectValue(ev, b, env)) return false
+      return true
+    case 'call': {
+      if (INTERNAL.has(t.name)) return false
+      const def = ev.builtins.get(t.name)
+      if (def === undefined || def.relation || t.args.length !== def.arity) return false
+      for (const a of t.args) if (!isDirectValue(ev, a, env)) return false
+      return true
+    }
+    default:
+      return directArg(t, env)
+  }
+}
+
+/** The value of a term `isDirectValue` accepted (the caller checks tracing and `with` replacements), or undefined. */
+export function directValue(ev: Evaluator, t: Term, env: Env, ctx: Ctx): Value | undefined {
+  switch (t.t) {
+    case 'array':
+    case 'set': {
+      const items = directList(ev, t.items, env, ctx)
+      return items && (t.t === 'array' ? arr(items) : set(items))
+    }
+    case 'object': {
+      const vs = directList(ev, t.pairs.flat(), env, ctx)
+      if (!vs) return undefined
+      const entries = new Map<string, readonly [Value, Value]>()
+      for (let i = 0; i < vs.length; i += 2) {
+        const key = keyOf(vs[i])
+        const prev = entries.get(key)
+        if (prev && !equal(prev[1], vs[i + 1])) throw new RegoError('eval_conflict_error', 'object keys must be unique', t.loc)
+        entries.set(key, [vs[i], vs[i + 1]])
+      }
+      return { type: 'object', entries }
+    }
+    case 'call': {
+      const args = directList(ev, t.args, env, ctx)
+      return args && callBuiltin(ev, ev.builtins.get(t.name)!, args, t.loc)[0]
+    }
+    default:
+      return argValue(ev, t, env, ctx)
+  }
+}
+
+/** Left to right, stopping at the first undefined item, as the general path's evalList does. */
+function directList(ev: Evaluator, items: readonly Term[], env: Env, ctx: Ctx): Value[] | undefined {
+  const out: Value[] = new Array(items.length)
+  for (let i = 0; i < items.length; i++) {
+    const v = directValue(ev, items[i], env, ctx)
+    if (v === undefined) return undefined
+    out[i] = v
+  }
+  return out
 }

@@ -12,6 +12,7 @@ import { DocBuilder, entriesOf, getKey, mergeBaseWins, upsert } from './docs.ts'
 import type { Evaluator } from './evaluator.ts'
 import { candidateRules } from './index-lookup.ts'
 import { bodyHasOneSolution } from './solutions.ts'
+import { directValue, isDirectValue } from './direct.ts'
 
 const isPrefix = (a: readonly string[], b: readonly string[]): boolean => a.length <= b.length && a.every((s, i) => s === b[i])
 
@@ -248,11 +249,16 @@ function clauseValues(ev: Evaluator, clause: { body: Expr[]; value: Term }, env:
     if (found) out.push(value.v)
     return
   }
-  ev.evalBody(body, 0, env, ctx, () =>
+  ev.evalBody(body, 0, env, ctx, () => {
+    if (ev.tracer === null && ctx.fnOverrides.size === 0 && isDirectValue(ev, value, env)) {
+      const v = directValue(ev, value, env, ctx)
+      if (v !== undefined && !out.some((x) => equal(x, v))) out.push(v)
+      return
+    }
     ev.evalTerm(value, env, ctx, (v) => {
       if (!out.some((x) => equal(x, v))) out.push(v)
-    }),
-  )
+    })
+  })
 }
 
 function completeValue(ev: Evaluator, node: RuleNode, rules: CRule[], ctx: Ctx): Value | undefined {

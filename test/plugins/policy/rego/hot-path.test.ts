@@ -70,3 +70,11 @@ t.test('built-in tests read straight from constants, bound vars and constant-key
   t.match(errorOf(() => evaluate(compile(src), { path: 'data.a.s', input: fromJs({ n: 3 }), strict: true })), { code: 'eval_type_error' }, '...and raises with it')
   t.equal(ask(src, 'data.a.u', {}), undefined, 'an undefined argument makes the test undefined, not true')
 })
+
+t.test('rule values built directly from literals and built-in calls', async (t) => {
+  const src = 'd := {"reason": sprintf("requires %s", [input.role]), "tags": {input.a, "x"}}\ne := {"k": input.a, "k": input.b}\n'
+  t.same(ask(src, 'data.a.d', { role: 'admin', a: 'y' }), { reason: 'requires admin', tags: ['x', 'y'] })
+  t.equal(ask(src, 'data.a.d', { a: 'y' }), undefined, 'an undefined part leaves the rule undefined')
+  t.same(ask(src, 'data.a.e', { a: 1, b: 1 }), { k: 1 })
+  t.match(errorOf(() => ask(src, 'data.a.e', { a: 1, b: 2 })), { code: 'eval_conflict_error' }, 'duplicate keys with different values conflict')
+})
