@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config/load.ts'
 import { createPgDatabase } from '../infra/sql/pg.ts'
 import { createPgliteDatabase } from '../infra/sql/pglite.ts'
 import { migrate } from '../infra/sql/migrate.ts'
+import { DataDirLockedError } from '../infra/sql/data-dir-lock.ts'
 
 try {
   const config = loadConfig()
@@ -15,6 +16,8 @@ try {
     await db.close()
   }
 } catch (err) {
-  process.stderr.write(`${err instanceof ConfigError ? err.message : (err as Error).stack}\n`)
-  process.exit(err instanceof ConfigError ? 2 : 1)
+  // A bad setting, or the embedded data directory held by a running server: say so in one line.
+  const expected = err instanceof ConfigError || err instanceof DataDirLockedError
+  process.stderr.write(`${expected ? (err as Error).message : (err as Error).stack}\n`)
+  process.exit(expected ? 2 : 1)
 }
