@@ -61,6 +61,7 @@ class QueryBuiltinContext implements BuiltinContext {
   constructor(
     readonly strict: boolean,
     nowNs: bigint | undefined,
+    readonly budget: Budget,
   ) {
     this.#nowNs = nowNs
   }
@@ -117,7 +118,7 @@ export function evaluate(policy: CompiledPolicy, opts: EvaluateOptions): Evaluat
     budget,
     builtins: BUILTINS,
     modules: policy.modules,
-    builtinCtx: new QueryBuiltinContext(opts.strict ?? false, opts.nowNs),
+    builtinCtx: new QueryBuiltinContext(opts.strict ?? false, opts.nowNs, budget),
     tracer,
   })
   const ctx = new Ctx(opts.input)

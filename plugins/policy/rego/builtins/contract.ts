@@ -1,6 +1,12 @@
 /** The built-in contract's types, kept apart from index.ts so namespace modules can import them without a cycle. */
 import type { Value } from '../value.ts'
 
+/** The part of the evaluation budget built-ins see (eval/budget.ts). */
+export interface BuiltinBudget {
+  /** Pays `steps` of work and `bytes` of values about to be built; throws eval_cancel_error when either is over budget. */
+  charge(steps: number, bytes?: number): void
+}
+
 export interface BuiltinContext {
   /** strict-builtin-errors */
   strict: boolean
@@ -8,6 +14,11 @@ export interface BuiltinContext {
   nowNs: bigint
   /** per-query memo (rand.intn, uuid.rfc4122 stable within a query; 'trace' notes) */
   cache: Map<string, unknown>
+  /**
+   * The evaluation's budget: work that grows with the input is charged before it is done (see
+   * cost.ts). Absent only when a built-in is called outside an evaluation (unit tests).
+   */
+  budget?: BuiltinBudget
 }
 
 export type BuiltinErrorCode = 'eval_builtin_error' | 'eval_type_error'

@@ -1,12 +1,18 @@
 /** walk (a relation) and graph.reachable / graph.reachable_paths. */
 import { arr, keyOf, objGet, set, sortedEntries, sortedItems, type Value } from '../value.ts'
 import { def, objArg, oneOf, operandError } from './args.ts'
-import type { BuiltinDef } from './contract.ts'
+import type { BuiltinBudget, BuiltinDef } from './contract.ts'
+import { arrayBytes, ELEMS_PER_STEP, NODE_BYTES } from './sizes.ts'
 
-/** Every [path, value] pair under `v`, parents first, in OPA's key order; sets are keyed by their elements. */
-function walk(v: Value): Value {
+/**
+ * Every [path, value] pair under `v`, parents first, in OPA's key order; sets are keyed by their
+ * elements. Each pair copies its path, so a deep document costs far more than its size: the
+ * budget is charged pair by pair, before each is built.
+ */
+function walk(v: Value, budget: BuiltinBudget | undefined): Value {
   const out: Value[] = []
   const visit = (x: Value, path: Value[]): void => {
+    budget?.charge(1 + path.length / ELEMS_PER_STEP, 2 * NODE_BYTES + arrayBytes(path.length))
     out.push(arr([arr(path), x]))
     if (x.type === 'array') x.items.forEach((c, i) => visit(c, [...path, { type: 'number', int: BigInt(i) }]))
     else if (x.type === 'object') for (const [k, c] of sortedEntries(x)) visit(c, [...path, k])
@@ -70,7 +76,7 @@ function reachablePaths(g: Value, init: Value): Value {
 }
 
 export const GRAPH_BUILTINS: BuiltinDef[] = [
-  def('walk', 1, ([v]) => walk(v), { relation: true }),
+  def('walk', 1, ([v], ctx) => walk(v, ctx.budget), { relation: true }),
   def('graph.reachable', 2, ([g, i]) => reachable(g, i)),
   def('graph.reachable_paths', 2, ([g, i]) => reachablePaths(g, i)),
 ]

@@ -37,8 +37,13 @@ export function goSplit(s: string, sep: string): string[] {
   return s.split(sep)
 }
 
+export const isAscii = (s: string): boolean => /^[\x00-\x7f]*$/.test(s)
+
 /** Go maps case rune by rune: a rune whose mapping is several runes ("ß" -> "SS") stays as it is. */
 function caseMap(s: string, f: (c: string) => string): string {
+  // ASCII maps one to one and without context, so the whole string can be mapped at once (the
+  // rune loop costs ~450 ns a character: a 20 MB string would hold the process for 9 s).
+  if (isAscii(s)) return f(s)
   let out = ''
   for (const c of s) {
     const m = f(c)

@@ -24,6 +24,13 @@ export interface BudgetOptions {
   maxBytes?: number
 }
 
+/**
+ * Steps of built-in work per millisecond. Built-in estimates (builtins/cost.ts) are calibrated so
+ * one step is about 100 ns, like the evaluator's own steps, which lets a large charge be refused
+ * when its work would end past the deadline instead of being started and overrunning it.
+ */
+const STEPS_PER_MS = 10_000
+
 /** Sized from V8's heap limit, which Node derives from the machine's memory (or --max-old-space-size). */
 export const DEFAULT_MAX_BYTES = Math.floor(getHeapStatistics().heap_size_limit / 8)
 
@@ -56,14 +63,17 @@ export class Budget {
   /**
    * Work a built-in is about to do (in steps) and the bytes of the values it is about to build.
    * Called before the work: the memory check comes first, so a value V8 could not even represent
-   * is refused without being attempted. Charges of 1024 steps or more always read the clock.
+   * is refused without being attempted. Charges of 1024 steps or more always read the clock, and
+   * are refused when the work they announce would end after the deadline.
    */
   charge(steps: number, bytes = 0): void {
     if (bytes > 0) {
       if (this.bytes + bytes > this.maxBytes) throw new RegoError('eval_cancel_error', `evaluation exceeded its memory budget (${this.maxBytes} bytes)`, this.#at)
       this.bytes += bytes
     }
-    if (steps >= 1) this.tick(Math.ceil(steps))
+    if (steps < 1) return
+    this.tick(Math.ceil(steps))
+    if (steps >= 1024 && Date.now() + steps / STEPS_PER_MS > this.deadline) throw new RegoError('eval_cancel_error', 'evaluation exceeded its deadline', this.#at)
   }
 
   enter(loc?: Location): void {
