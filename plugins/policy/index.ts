@@ -54,7 +54,7 @@ export async function createPolicyDomain(ctx: DomainContext, opts: PolicyDomainO
     store,
     decisions,
     dc: config.dc,
-    limits: { maxModuleBytes: config.policy.maxModuleBytes, maxModules: config.policy.maxModules, budget: { timeoutMs: config.policy.timeoutMs, maxSteps: config.policy.maxSteps } },
+    limits: { maxModuleBytes: config.policy.maxModuleBytes, maxModules: config.policy.maxModules, budget: { timeoutMs: config.policy.timeoutMs, maxSteps: config.policy.maxSteps, maxBytes: config.policy.maxMemoryBytes } },
     log,
   })
   // One invalidation path: the watch (changes from either DC) drops compiled policies and the

@@ -158,6 +158,7 @@ export function loadConfig(env: Raw = process.env, cwd = process.cwd()): DyadCon
     policy: {
       timeoutMs: v.DYAD_POLICY_TIMEOUT_MS,
       maxSteps: v.DYAD_POLICY_MAX_STEPS,
+      maxMemoryBytes: v.DYAD_POLICY_MAX_MEMORY_BYTES,
       maxModuleBytes: v.DYAD_POLICY_MAX_MODULE_BYTES,
       maxModules: v.DYAD_POLICY_MAX_MODULES,
       maxBundleBytes: v.DYAD_POLICY_MAX_BUNDLE_BYTES,

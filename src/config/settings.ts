@@ -61,6 +61,7 @@ export const SETTINGS = [
   { env: 'DYAD_BOOTSTRAP_ADMIN_KEY', type: 'string', secret: true, description: 'API key for the first platform admin (format dyad_<id>_<secret>); generated and printed once when unset.' },
   { env: 'DYAD_POLICY_TIMEOUT_MS', type: 'integer', default: '1000', description: 'Wall-clock budget of one policy decision; a policy that runs longer fails with eval_cancel_error.' },
   { env: 'DYAD_POLICY_MAX_STEPS', type: 'integer', default: '10000000', description: 'Evaluation-step budget of one policy decision.' },
+  { env: 'DYAD_POLICY_MAX_MEMORY_BYTES', type: 'integer', default: '0', description: "Estimated bytes of values one policy evaluation may build (strings, arrays, objects made by built-ins, counted before they are built); past it the evaluation fails with eval_cancel_error. 0: an eighth of V8's heap limit (which Node sizes from the machine's memory)." },
   { env: 'DYAD_POLICY_MAX_MODULE_BYTES', type: 'integer', default: '262144', description: 'Largest accepted Rego module.' },
   { env: 'DYAD_POLICY_MAX_MODULES', type: 'integer', default: '1000', description: 'Most Rego modules a project may hold.' },
   { env: 'DYAD_POLICY_MAX_BUNDLE_BYTES', type: 'integer', default: '8388608', description: 'Largest accepted bundle upload (compressed); it may inflate to 8 times this.' },

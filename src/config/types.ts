@@ -34,5 +34,5 @@ export interface DyadConfig {
   jwt: JwtConfig
   bootstrapAdminKey?: string
   rateLimitPerMinute: number
-  policy: { timeoutMs: number; maxSteps: number; maxModuleBytes: number; maxModules: number; maxBundleBytes: number }
+  policy: { timeoutMs: number; maxSteps: number; maxMemoryBytes: number; maxModuleBytes: number; maxModules: number; maxBundleBytes: number }
 }
