@@ -40,7 +40,10 @@ function productionServers(): { env: Record<string, string>; stop(): void } {
 }
 
 function startServers(profile: string, env: Record<string, string>): Promise<{ child: ChildProcess; ready: ServersReady }> {
-  const child = fork(SERVERS, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env, DYAD_BENCH_PROFILE: profile } })
+  // DYAD_BENCH_SERVER_NODE_ARGS adds Node flags to the server child only (e.g. `--cpu-prof` to see
+  // where the server's time goes under load).
+  const extra = process.env.DYAD_BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []
+  const child = fork(SERVERS, [], { execArgv: ['--import', 'tsx', ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env, DYAD_BENCH_PROFILE: profile } })
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
