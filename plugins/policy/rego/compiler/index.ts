@@ -5,6 +5,7 @@
 import type { Expr, ModuleAst, RuleAst, Term } from '../ast.ts'
 import { RegoError, RegoErrors } from '../errors.ts'
 import { parseModule, parseQuery } from '../parser/module.ts'
+import { isStackOverflow, MAX_NESTING } from '../parser/stream.ts'
 import { TRUE } from '../value.ts'
 import { checkCalls, checkNode, checkRecursion, type FuncInfo } from './checks.ts'
 import { foldConstant } from './fold.ts'
@@ -21,7 +22,25 @@ export interface CompiledModules {
   rules: CRule[]
 }
 
+/**
+ * The parser bounds nesting (parser/stream.ts MAX_NESTING) so that the recursive passes below fit
+ * the stack with a wide margin; should a caller already be deep in the stack, the overflow still
+ * becomes a compile error (a 400), never a RangeError.
+ */
+function guardStack<T>(compile: () => T): T {
+  try {
+    return compile()
+  } catch (e) {
+    if (isStackOverflow(e)) throw new RegoErrors([new RegoError('rego_compile_error', `policy nested too deeply to compile (terms may nest at most ${MAX_NESTING} levels)`)])
+    throw e
+  }
+}
+
 export function compileModuleSources(files: Record<string, string>, info: FuncInfo): CompiledModules {
+  return guardStack(() => compileSources(files, info))
+}
+
+function compileSources(files: Record<string, string>, info: FuncInfo): CompiledModules {
   const errs: RegoError[] = []
   const modules: ModuleAst[] = []
   for (const [file, src] of Object.entries(files)) {
@@ -140,6 +159,10 @@ export interface CompiledQuery {
 }
 
 export function compileQuery(src: string, info: FuncInfo, root?: RuleNode, file = 'query'): CompiledQuery {
+  return guardStack(() => compileQueryText(src, info, root, file))
+}
+
+function compileQueryText(src: string, info: FuncInfo, root: RuleNode | undefined, file: string): CompiledQuery {
   let parsed: Expr[]
   try {
     parsed = parseQuery(src, file)

@@ -13,6 +13,10 @@ import { parseArgs, parseBody, parseLiteral, parseTerm } from './terms.ts'
 export function parseModule(file: string, src: string): ModuleAst {
   const { tokens, comments } = tokenize(src, file)
   const s = new Stream(tokens, file)
+  return s.guard(() => parseStatements(s, comments, file))
+}
+
+function parseStatements(s: Stream, comments: Comment[], file: string): ModuleAst {
   const blocks = metadataBlocks(comments, file)
   const takeAnnotations = (row: number): Record<string, unknown> | undefined => {
     // A block annotates the first statement that starts after it.
@@ -129,7 +133,10 @@ function parseHeadRef(s: Stream): Term {
       path.push(parseTerm(s))
       s.expectP(']')
     } else break
+    // The rule tree gets one level per head segment, and the compiler walks it recursively.
+    s.enter(t)
   }
+  s.leave(path.length)
   if (path.length) term = { t: 'ref', head: term, path, loc: term.loc }
   if (s.isP('(') && !s.peek().ws) {
     s.next()
@@ -185,6 +192,10 @@ function metadataBlocks(comments: Comment[], file: string): Block[] {
 export function parseQuery(src: string, file = 'query'): Expr[] {
   const { tokens } = tokenize(src, file)
   const s = new Stream(tokens, file)
+  return s.guard(() => parseQueryBody(s))
+}
+
+function parseQueryBody(s: Stream): Expr[] {
   const body: Expr[] = []
   for (;;) {
     while (s.eatP(';'));

@@ -6,7 +6,7 @@
 import type { Expr, ExprBody, Term, With } from '../ast.ts'
 import { tokenize } from '../lexer.ts'
 import { num, str, TRUE, FALSE, NULL, set as mkSet } from '../value.ts'
-import { Stream } from './stream.ts'
+import { BODY_LEVELS, Stream } from './stream.ts'
 
 const LEVELS: Array<Record<string, string>> = [
   { in: 'internal.member_2' },
@@ -24,27 +24,52 @@ export interface TermOpts {
   noIn?: boolean
 }
 
+/**
+ * Precedence climbing: operators of LEVELS[level] and tighter, left-associative. One call per
+ * operand rather than one per precedence level keeps the parser's stack use per nesting level
+ * small (see MAX_NESTING).
+ */
 export function parseTerm(s: Stream, opts: TermOpts = {}, level = 0): Term {
-  if (level >= LEVELS.length) return parsePostfix(s)
-  let lhs = parseTerm(s, opts, level + 1)
+  let lhs = parsePostfix(s)
+  // Each operator puts the terms before it one level deeper (`1 + 2 + 3` is plus(plus(1, 2), 3)).
+  let folds = 0
   for (;;) {
     const t = s.peek()
-    if (t.nl) return lhs
+    if (t.nl) break
     const key = t.k === 'punct' || (t.k === 'ident' && t.v === 'in') ? t.v : undefined
-    if (key === undefined || !(key in LEVELS[level])) return lhs
-    if (key === 'in' && opts.noIn) return lhs
-    if (key === '|' && opts.noBar) return lhs
+    if (key === undefined) break
+    const opLevel = operatorLevel(key, level)
+    if (opLevel < 0) break
+    if (key === 'in' && opts.noIn) break
+    if (key === '|' && opts.noBar) break
     s.next()
-    const rhs = parseTerm(s, opts, level + 1)
-    lhs = { t: 'call', name: LEVELS[level][key], args: [lhs, rhs], loc: lhs.loc }
+    s.enter(t)
+    folds++
+    const rhs = parseTerm(s, opts, opLevel + 1)
+    lhs = { t: 'call', name: LEVELS[opLevel][key], args: [lhs, rhs], loc: lhs.loc }
   }
+  s.leave(folds)
+  return lhs
+}
+
+/** The precedence level of operator `key` if it is `min` or tighter, else -1. */
+function operatorLevel(key: string, min: number): number {
+  for (let l = min; l < LEVELS.length; l++) if (key in LEVELS[l]) return l
+  return -1
 }
 
 function parsePostfix(s: Stream): Term {
   let term = parsePrimary(s)
+  // Every ref segment and call is one level: the evaluator walks a ref recursively.
+  let segments = 0
   for (;;) {
     const t = s.peek()
-    if (t.ws) return term
+    if (t.ws) break
+    const isCall = t.k === 'punct' && t.v === '(' && callName(term) !== undefined
+    if (t.k === 'punct' && (t.v === '.' || t.v === '[' || isCall)) {
+      s.enter(t)
+      segments++
+    }
     if (t.k === 'punct' && t.v === '.') {
       s.next()
       const id = s.peek()
@@ -56,13 +81,15 @@ function parsePostfix(s: Stream): Term {
       const key = parseTerm(s)
       s.expectP(']')
       term = appendRef(term, key)
-    } else if (t.k === 'punct' && t.v === '(' && callName(term) !== undefined) {
+    } else if (isCall) {
       s.next()
       const args = parseArgs(s, ')')
       const name = callName(term)!
       term = name === 'set' && args.length === 0 ? { t: 'scalar', v: mkSet([]), loc: term.loc } : { t: 'call', name, args, loc: term.loc }
-    } else return term
+    } else break
   }
+  s.leave(segments)
+  return term
 }
 
 function appendRef(term: Term, key: Term): Term {
@@ -117,9 +144,11 @@ function parsePrimary(s: Stream): Term {
   }
   switch (t.v) {
     case '(': {
+      s.enter(t)
       let inner = parseTerm(s)
       if (s.eatP(',')) inner = parseMember3(s, inner)
       s.expectP(')')
+      s.leave()
       return inner
     }
     case '-': {
@@ -128,28 +157,41 @@ function parsePrimary(s: Stream): Term {
         s.next()
         return { t: 'scalar', v: num('-' + n.v), loc }
       }
+      s.enter(t)
       const operand = parsePostfix(s)
+      s.leave()
       return { t: 'call', name: 'minus', args: [{ t: 'scalar', v: num(0), loc }, operand], loc }
     }
     case '[': {
-      if (s.eatP(']')) return { t: 'array', items: [], loc }
-      const first = parseTerm(s, { noBar: true })
-      if (s.eatP('|')) {
-        const body = parseBody(s, ']')
-        return { t: 'arraycompr', term: first, body, loc }
-      }
-      const items = [first]
-      while (s.eatP(',')) {
-        if (s.isP(']')) break
-        items.push(parseTerm(s))
-      }
-      s.expectP(']')
-      return { t: 'array', items, loc }
+      s.enter(t)
+      const term = parseBracket(s, loc)
+      s.leave()
+      return term
     }
-    case '{':
-      return parseBrace(s, loc)
+    case '{': {
+      s.enter(t)
+      const term = parseBrace(s, loc)
+      s.leave()
+      return term
+    }
   }
   return s.fail('expected term', t)
+}
+
+function parseBracket(s: Stream, loc: Term['loc']): Term {
+  if (s.eatP(']')) return { t: 'array', items: [], loc }
+  const first = parseTerm(s, { noBar: true })
+  if (s.eatP('|')) {
+    const body = parseBody(s, ']')
+    return { t: 'arraycompr', term: first, body, loc }
+  }
+  const items = [first]
+  while (s.eatP(',')) {
+    if (s.isP(']')) break
+    items.push(parseTerm(s))
+  }
+  s.expectP(']')
+  return { t: 'array', items, loc }
 }
 
 function parseBrace(s: Stream, loc: Term['loc']): Term {
@@ -198,6 +240,7 @@ function parseTemplate(s: Stream, parts: NonNullable<import('../lexer.ts').Token
     }
     const sub = new Stream(tokens, s.file)
     sub.wild = s.wild
+    sub.depth = s.depth
     const lit = parseLiteral(sub)
     if (sub.peek().k !== 'eof') sub.fail('expected } after template expression')
     if (lit.k === 'term' && lit.with.length === 0) out.push(lit.term)
@@ -228,9 +271,13 @@ function parseMember3(s: Stream, key: Term): Term {
 /** Literals up to (and consuming) `close`, separated by `;` or newlines. */
 export function parseBody(s: Stream, close: string): Expr[] {
   const body: Expr[] = []
+  s.enter(s.peek(), BODY_LEVELS)
   for (;;) {
     while (s.eatP(';'));
-    if (s.eatP(close)) return body
+    if (s.eatP(close)) {
+      s.leave(BODY_LEVELS)
+      return body
+    }
     if (s.peek().k === 'eof') s.fail(`expected ${close}`)
     const before = s.pos
     body.push(parseLiteral(s))
@@ -255,8 +302,9 @@ export function parseLiteral(s: Stream): Expr {
   const loc = s.loc(start)
   let body: ExprBody
   if (isKeyword(s, 'not')) {
-    s.next()
+    s.enter(s.next(), BODY_LEVELS)
     const inner = parseLiteral(s)
+    s.leave(BODY_LEVELS)
     body = { k: 'not', expr: inner }
     return { ...body, with: [], loc }
   } else if (isKeyword(s, 'some')) {
@@ -297,13 +345,16 @@ export function parseLiteral(s: Stream): Expr {
     } else body = { k: 'term', term: lhs }
   }
   const withs: With[] = []
+  // Each `with` wraps the evaluation of the rest in one more context, so each is a level too.
   while (s.isId('with') && !(s.isP('.', 1) && !s.peek(1).ws)) {
     const wt = s.next()
+    s.enter(wt)
     const target = parseTerm(s, { noIn: true }, 5)
     if (!s.isId('as')) s.fail('expected as')
     s.next()
     const value = parseTerm(s)
     withs.push({ target, value, loc: s.loc(wt) })
   }
+  s.leave(withs.length)
   return { ...body, with: withs, loc }
 }
