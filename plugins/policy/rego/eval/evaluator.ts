@@ -20,6 +20,7 @@ import { unifyTerms, unifyValue } from './unify.ts'
 import { evalWith } from './with.ts'
 import { exprHasOneSolution } from './solutions.ts'
 import { tryDirectTest } from './direct.ts'
+import { fillBindingFree, LOOP_MIN_ITEMS } from './lists.ts'
 
 export interface EvaluatorOptions {
   root: RuleNode
@@ -239,7 +240,13 @@ export class Evaluator {
   evalList(items: readonly Term[], env: Env, ctx: Ctx, k: (vs: Value[]) => void): void {
     // Hot path. Named closures are avoided here: tsx/esbuild's keepNames wraps each one in a
     // defineProperty call, which dominated profiles of large joins.
-    this.evalListStep(items, new Array(items.length), items.length, env, ctx, k)
+    const vals = new Array<Value | undefined>(items.length)
+    let left = items.length
+    if (left >= LOOP_MIN_ITEMS) {
+      left = fillBindingFree(this, items, vals, env, ctx)
+      if (left < 0) return
+    }
+    this.evalListStep(items, vals, left, env, ctx, k)
   }
 
   private evalListStep(items: readonly Term[], vals: Array<Value | undefined>, left: number, env: Env, ctx: Ctx, k: (vs: Value[]) => void): void {
