@@ -173,23 +173,34 @@ export function checkRecursion(root: RuleNode, errs: RegoError[]): void {
     for (const r of n.rules) for (const x of deps(root, r)) d.add(x)
     graph.set(n, d)
   }
+  for (const [n, d] of graph) n.deps = [...d]
+  // Depth-first with an explicit stack: a chain of thousands of rules must not need as many frames.
   const state = new Map<RuleNode, 1 | 2>()
-  const stack: RuleNode[] = []
   const reported = new Set<RuleNode>()
-  const visit = (n: RuleNode): void => {
-    state.set(n, 1)
-    stack.push(n)
-    for (const d of graph.get(n) ?? []) {
+  for (const start of nodes) {
+    if (state.has(start)) continue
+    const stack: RuleNode[] = [start]
+    const pending = [graph.get(start)!.values()]
+    state.set(start, 1)
+    while (stack.length) {
+      const next = pending[pending.length - 1].next()
+      if (next.done) {
+        state.set(stack.pop()!, 2)
+        pending.pop()
+        continue
+      }
+      const d = next.value
       if (state.get(d) === 1) {
         if (!reported.has(d)) {
           reported.add(d)
           const cycle = stack.slice(stack.indexOf(d)).map((x) => dotted(x.path))
           errs.push(new RegoError('rego_recursion_error', `rule ${dotted(d.path)} is recursive: ${[...cycle, dotted(d.path)].join(' -> ')}`, d.rules[0].loc))
         }
-      } else if (!state.has(d)) visit(d)
+      } else if (!state.has(d)) {
+        state.set(d, 1)
+        stack.push(d)
+        pending.push(graph.get(d)!.values())
+      }
     }
-    stack.pop()
-    state.set(n, 2)
   }
-  for (const n of nodes) if (!state.has(n)) visit(n)
 }

@@ -36,6 +36,11 @@ export interface RuleNode {
   pkg?: boolean
   /** Equality index over `rules` (see compiler/indexer.ts). */
   index?: RuleIndex
+  /**
+   * Rule nodes this node's rules read through static `data` refs and calls (over-approximated at
+   * dynamic keys), set by the recursion check; eval/dependencies.ts evaluates them first.
+   */
+  deps?: RuleNode[]
 }
 
 export interface RuleIndex {

@@ -13,6 +13,7 @@ import type { Evaluator } from './evaluator.ts'
 import { candidateRules } from './index-lookup.ts'
 import { bodyHasOneSolution } from './solutions.ts'
 import { directValue, isDirectValue } from './direct.ts'
+import { DEEP, evaluateDependenciesFirst } from './dependencies.ts'
 
 const isPrefix = (a: readonly string[], b: readonly string[]): boolean => a.length <= b.length && a.every((s, i) => s === b[i])
 
@@ -133,6 +134,7 @@ export function docAt(ev: Evaluator, node: RuleNode, ctx: Ctx): Value | undefine
   if (ctx.inProgress.has(node.id)) {
     throw new RegoError('rego_recursion_error', `rule data.${node.path.join('.')} is recursive`, node.rules[0]?.loc)
   }
+  if (ev.budget.depth >= DEEP && node.deps !== undefined && ev.tracer === null) evaluateDependenciesFirst(ev, node, ctx)
   ctx.inProgress.add(node.id)
   ev.budget.enter(node.rules[0]?.loc)
   try {
