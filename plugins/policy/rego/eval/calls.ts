@@ -8,7 +8,7 @@ import type { RuleNode } from '../compiler/tree.ts'
 import { RegoError, type Location } from '../errors.ts'
 import { TRUE, type Value } from '../value.ts'
 import type { Budget } from './budget.ts'
-import type { Ctx, Env, KV } from './context.ts'
+import { Ctx, type Env, type KV } from './context.ts'
 import type { Evaluator } from './evaluator.ts'
 import { callInternal, INTERNAL } from './internal.ts'
 import { callUserFunction } from './rules.ts'
@@ -25,7 +25,15 @@ export function evalCall(ev: Evaluator, t: Term & { t: 'call' }, env: Env, ctx: 
       else k(ov.value)
     })
   }
-  if (ov) name = ov.fn
+  // As in OPA, a replacement runs with every function mock suspended, so a mock may call the
+  // function it replaces (`with count as my_count`, where my_count calls count) without looping.
+  // Arguments are evaluated, and the result continues, in the caller's context (k closes over
+  // it); only the replacement's own body runs in callCtx.
+  let callCtx = ctx
+  if (ov) {
+    name = ov.fn
+    callCtx = unmocked(ctx)
+  }
   if (INTERNAL.has(name)) return callInternal(ev, name, t, env, ctx, k)
   let arity: number
   let def: BuiltinDef | undefined
@@ -44,7 +52,7 @@ export function evalCall(ev: Evaluator, t: Term & { t: 'call' }, env: Env, ctx: 
     let results: Value[]
     if (def) results = callBuiltin(ev, def, vals, t.loc)
     else {
-      const r = callUserFunction(ev, name, vals, ctx, t.loc)
+      const r = callUserFunction(ev, name, vals, callCtx, t.loc)
       results = r === undefined ? [] : [r]
     }
     for (const r of results) {
@@ -52,6 +60,15 @@ export function evalCall(ev: Evaluator, t: Term & { t: 'call' }, env: Env, ctx: 
       else k(r)
     }
   })
+}
+
+// One mock-free twin per context, so repeated calls of a replacement share its rule memos.
+const UNMOCKED = new WeakMap<Ctx, Ctx>()
+
+function unmocked(ctx: Ctx): Ctx {
+  let u = UNMOCKED.get(ctx)
+  if (u === undefined) UNMOCKED.set(ctx, (u = new Ctx(ctx.input, ctx.dataOverrides)))
+  return u
 }
 
 export function callBuiltin(ev: Evaluator, def: BuiltinDef, args: Value[], loc: Location): Value[] {
