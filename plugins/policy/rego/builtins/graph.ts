@@ -2,7 +2,7 @@
 import { arr, keyOf, objGet, set, sortedEntries, sortedItems, type Value } from '../value.ts'
 import { def, objArg, oneOf, operandError } from './args.ts'
 import type { BuiltinBudget, BuiltinDef } from './contract.ts'
-import { arrayBytes, ELEMS_PER_STEP, NODE_BYTES } from './sizes.ts'
+import { arrayBytes, NODE_BYTES, steps } from './sizes.ts'
 
 /**
  * Every [path, value] pair under `v`, parents first, in OPA's key order; sets are keyed by their
@@ -12,7 +12,8 @@ import { arrayBytes, ELEMS_PER_STEP, NODE_BYTES } from './sizes.ts'
 function walk(v: Value, budget: BuiltinBudget | undefined): Value {
   const out: Value[] = []
   const visit = (x: Value, path: Value[]): void => {
-    budget?.charge(1 + path.length / ELEMS_PER_STEP, 2 * NODE_BYTES + arrayBytes(path.length))
+    // Measured: about 1 µs per pair at depth 15 (the path copy and the sorted keys).
+    budget?.charge(steps(500 + 80 * path.length), 2 * NODE_BYTES + arrayBytes(path.length))
     out.push(arr([arr(path), x]))
     if (x.type === 'array') x.items.forEach((c, i) => visit(c, [...path, { type: 'number', int: BigInt(i) }]))
     else if (x.type === 'object') for (const [k, c] of sortedEntries(x)) visit(c, [...path, k])

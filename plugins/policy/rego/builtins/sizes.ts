@@ -6,12 +6,12 @@
 import type { Value } from '../value.ts'
 
 /**
- * String characters a built-in scans or copies per evaluation step. A step is meant to be about
- * 100 ns (eval/budget.ts); measured here: sprintf, replace and split take 12-20 ns per character.
+ * Nanoseconds per evaluation step. The budget refuses a charge whose steps would end past the
+ * deadline at this rate (eval/budget.ts), so estimates state their work in nanoseconds measured
+ * on this engine (node 20, one core; see cost.ts) and convert with `steps`.
  */
-export const CHARS_PER_STEP = 8
-/** Array elements or object/set entries handled per step (array.concat: about 45 ns per element, GC included). */
-export const ELEMS_PER_STEP = 2
+export const NS_PER_STEP = 100
+export const steps = (ns: number): number => ns / NS_PER_STEP
 /** Bytes per string character: V8 stores two-byte strings when any character needs it. */
 export const CHAR_BYTES = 2
 /** One array slot (a pointer), with room for the backing store's growth. */
@@ -84,6 +84,26 @@ export function textSize(v: Value, cap = 2 ** 31): number {
     return n
   }
   return size(v)
+}
+
+/**
+ * Number of values in `v` written out as a tree (every object entry counts its key and value),
+ * memoised per value object like `textSize`, stopping past `cap`.
+ */
+export function treeNodes(v: Value, cap = 2 ** 31): number {
+  const memo = new Map<Value, number>()
+  const count = (x: Value): number => {
+    if (x.type !== 'array' && x.type !== 'object' && x.type !== 'set') return 1
+    const known = memo.get(x)
+    if (known !== undefined) return known
+    let n = 1
+    if (x.type === 'array') { for (const c of x.items) if ((n += count(c)) > cap) break }
+    else if (x.type === 'set') { for (const c of x.items.values()) if ((n += count(c)) > cap) break }
+    else for (const [k, c] of x.entries.values()) if ((n += count(k) + count(c)) > cap) break
+    memo.set(x, n)
+    return n
+  }
+  return count(v)
 }
 
 /** Total length of the strings in an array or set (0 for anything else). */
