@@ -43,8 +43,6 @@ export interface Decision {
 
 const MAX_CACHED_QUERIES = 10_000
 
-const toJson = (v: Value | undefined) => (v === undefined ? undefined : JSON.parse(toJsonText(v)))
-
 /** `a/b/c` or [] -> a Rego reference `data["a"]["b"]["c"]` that cannot inject syntax. */
 export function dataRef(path: string[]): string {
   return 'data' + path.map((s) => `[${JSON.stringify(s)}]`).join('')
@@ -82,6 +80,7 @@ export function createPolicyService(deps: PolicyServiceDeps) {
     if (compiled.policy.queries.size > MAX_CACHED_QUERIES) compiled.policy.queries.clear()
     const started = process.hrtime.bigint()
     let outcome: ReturnType<typeof evaluate> | undefined
+    let resultJson: string | undefined
     let failure: unknown
     try {
       outcome = evaluate(compiled.policy, {
@@ -92,7 +91,10 @@ export function createPolicyService(deps: PolicyServiceDeps) {
         budget: limits.budget,
         trace: opts.explain === 'fails' || opts.explain === 'full' ? opts.explain : undefined,
       })
+      // Writing the result out can fail too (a value too large for its text): the policy's fault, like the evaluation's.
+      resultJson = outcome.result === undefined ? undefined : toJsonText(outcome.result)
     } catch (err) {
+      outcome = undefined
       failure = err
     }
     const evalNs = Number(process.hrtime.bigint() - started)
@@ -101,7 +103,7 @@ export function createPolicyService(deps: PolicyServiceDeps) {
       decision_id: decisionId,
       path: path.join('/'),
       input: opts.input,
-      result: toJson(outcome?.result),
+      result: resultJson === undefined ? undefined : JSON.parse(resultJson),
       revision: compiled.snapshot.revision,
       timestamp: new Date().toISOString(),
       dc: deps.dc,
@@ -115,7 +117,7 @@ export function createPolicyService(deps: PolicyServiceDeps) {
     if (failure) evalErrors(failure)
     return {
       decisionId,
-      resultJson: outcome!.result === undefined ? undefined : toJsonText(outcome!.result),
+      resultJson,
       notes: opts.explain === 'notes' ? outcome!.notes : [],
       ...(outcome!.events ? { events: outcome!.events } : {}),
       evalNs,

@@ -10,6 +10,8 @@
  * Values are immutable once built: builders return new values, so sharing is safe.
  */
 
+import { RegoError } from './errors.ts'
+
 export type Value = NullV | BoolV | NumV | StrV | ArrV | ObjV | SetV
 
 export interface NullV { readonly type: 'null' }
@@ -82,6 +84,20 @@ export function setHas(s: SetV, v: Value): boolean {
   return s.items.has(keyOf(v))
 }
 
+/**
+ * Longest canonical key and JSON text one value may be encoded to. Values share sub-values, so
+ * `x := [y, y]` nested forty times is a few kilobytes in memory but a 2^40-character text:
+ * encoding it would hold the process for minutes and end in V8's "Invalid string length". The
+ * encoders add up each level's parts before joining them and stop with eval_cancel_error (the
+ * evaluation is over budget) once a level passes the limit, so the work stays near the limit.
+ */
+export const MAX_KEY_CHARS = 2 ** 22
+export const MAX_TEXT_CHARS = 2 ** 27
+
+function tooLarge(what: string, max: number): RegoError {
+  return new RegoError('eval_cancel_error', `${what} is too large (more than ${max} characters)`)
+}
+
 /** Canonical encoding: equal strings <=> Rego-equal values. Used as Map keys for objects and sets. */
 export function keyOf(v: Value): string {
   switch (v.type) {
@@ -93,12 +109,24 @@ export function keyOf(v: Value): string {
       return 'd' + numKey(v)
     case 'string':
       return 's' + JSON.stringify(v.value)
-    case 'array':
-      return 'a[' + v.items.map(keyOf).join(',') + ']'
-    case 'object':
-      return 'o{' + [...v.entries.keys()].sort().map((k) => k + ':' + keyOf(v.entries.get(k)![1])).join(',') + '}'
-    case 'set':
-      return 'S{' + [...v.items.keys()].sort().join(',') + '}'
+    case 'array': {
+      const parts: string[] = new Array(v.items.length)
+      let n = 0
+      for (let i = 0; i < parts.length; i++) if ((n += (parts[i] = keyOf(v.items[i])).length) > MAX_KEY_CHARS) throw tooLarge('a set element or object key', MAX_KEY_CHARS)
+      return 'a[' + parts.join(',') + ']'
+    }
+    case 'object': {
+      const keys = [...v.entries.keys()].sort()
+      let n = 0
+      for (let i = 0; i < keys.length; i++) if ((n += (keys[i] = keys[i] + ':' + keyOf(v.entries.get(keys[i])![1])).length) > MAX_KEY_CHARS) throw tooLarge('a set element or object key', MAX_KEY_CHARS)
+      return 'o{' + keys.join(',') + '}'
+    }
+    case 'set': {
+      const keys = [...v.items.keys()].sort()
+      let n = 0
+      for (const k of keys) if ((n += k.length) > MAX_KEY_CHARS) throw tooLarge('a set element or object key', MAX_KEY_CHARS)
+      return 'S{' + keys.join(',') + '}'
+    }
   }
 }
 
@@ -228,20 +256,60 @@ export function toJs(v: Value): unknown {
   }
 }
 
-/** Value -> JSON text with exact big integers. */
+/**
+ * Value -> JSON text with exact big integers. Measured first (`textLength`, linear in the value's
+ * memory) and refused with eval_cancel_error past MAX_TEXT_CHARS: unlike keys, a shared value's
+ * text cannot be stopped part way cheaply, as its cost is in the leaves (see keyOf).
+ */
 export function toJsonText(v: Value): string {
+  if ((v.type === 'array' || v.type === 'object' || v.type === 'set') && textLength(v, MAX_TEXT_CHARS) > MAX_TEXT_CHARS) {
+    throw tooLarge('the JSON text of a value', MAX_TEXT_CHARS)
+  }
+  return jsonText(v)
+}
+
+function jsonText(v: Value): string {
   switch (v.type) {
     case 'number':
       return v.int !== undefined ? v.int.toString() : formatFloat(v.float as number)
     case 'array':
-      return '[' + v.items.map(toJsonText).join(',') + ']'
+      return '[' + v.items.map(jsonText).join(',') + ']'
     case 'set':
-      return '[' + sortedItems(v).map(toJsonText).join(',') + ']'
+      return '[' + sortedItems(v).map(jsonText).join(',') + ']'
     case 'object':
-      return '{' + sortedEntries(v).map(([k, val]) => JSON.stringify(k.type === 'string' ? k.value : toJsonText(k)) + ':' + toJsonText(val)).join(',') + '}'
+      return '{' + sortedEntries(v).map(([k, val]) => JSON.stringify(k.type === 'string' ? k.value : jsonText(k)) + ':' + jsonText(val)).join(',') + '}'
     default:
       return JSON.stringify(toJs(v))
   }
+}
+
+/**
+ * Length of `v`'s JSON text, approximately (escapes not counted, big integers estimated), without
+ * writing it. Values share sub-values, so a value of a few kilobytes can stand for a tree of 2^40
+ * nodes: lengths are memoised per value object, which makes this linear in the memory the value
+ * occupies, and it stops once the length passes `cap`.
+ */
+export function textLength(v: Value, cap = 2 ** 31): number {
+  const memo = new Map<Value, number>()
+  const size = (x: Value): number => {
+    switch (x.type) {
+      case 'null':
+      case 'boolean': return 5
+      case 'number': return x.int !== undefined ? (x.int < 1_000_000_000_000n && x.int > -1_000_000_000_000n ? 13 : 1 + Math.ceil(x.int.toString(16).length * 1.21)) : 24
+      case 'string': return x.value.length + 2
+      default: break
+    }
+    const known = memo.get(x)
+    if (known !== undefined) return known
+    let n = 2
+    const add = (c: Value): boolean => (n += size(c) + 1) > cap
+    if (x.type === 'array') { for (const c of x.items) if (add(c)) break }
+    else if (x.type === 'set') { for (const c of x.items.values()) if (add(c)) break }
+    else for (const [k, c] of x.entries.values()) if (add(k) || add(c)) break
+    memo.set(x, n)
+    return n
+  }
+  return size(v)
 }
 
 function formatFloat(f: number): string {

@@ -3,7 +3,7 @@
  * take, computed from its arguments before the built-in runs. Estimates, not measurements: they
  * only need to be proportional to the real cost and on the high side near V8's hard limits.
  */
-import type { Value } from '../value.ts'
+import { textLength, type Value } from '../value.ts'
 
 /**
  * Nanoseconds per evaluation step. The budget refuses a charge whose steps would end past the
@@ -57,38 +57,12 @@ export function shallowBytes(v: Value): number {
   }
 }
 
-/**
- * Length of `v`'s JSON text, approximately, and the number of values in it when written out as a
- * tree. Values share sub-values (`x := [y, y]`), so a value of a few kilobytes in memory can
- * stand for a tree of 2^40 nodes: sizes are memoised per value object, which makes the walk
- * linear in the memory the value occupies, and the walk stops once the size passes `cap`.
- */
-export function textSize(v: Value, cap = 2 ** 31): number {
-  const memo = new Map<Value, number>()
-  const size = (x: Value): number => {
-    switch (x.type) {
-      case 'null':
-      case 'boolean': return 5
-      case 'number': return x.int !== undefined ? 1 + Math.ceil(x.int.toString(16).length * 1.21) : 24
-      case 'string': return x.value.length + 2
-      default: break
-    }
-    const known = memo.get(x)
-    if (known !== undefined) return known
-    let n = 2
-    const add = (c: Value): boolean => (n += size(c) + 1) > cap
-    if (x.type === 'array') { for (const c of x.items) if (add(c)) break }
-    else if (x.type === 'set') { for (const c of x.items.values()) if (add(c)) break }
-    else for (const [k, c] of x.entries.values()) if (add(k) || add(c)) break
-    memo.set(x, n)
-    return n
-  }
-  return size(v)
-}
+/** Length of `v`'s JSON text, approximately; linear in the value's memory, stops past `cap`. */
+export const textSize = textLength
 
 /**
  * Number of values in `v` written out as a tree (every object entry counts its key and value),
- * memoised per value object like `textSize`, stopping past `cap`.
+ * memoised per value object like `textLength` (value.ts), stopping past `cap`.
  */
 export function treeNodes(v: Value, cap = 2 ** 31): number {
   const memo = new Map<Value, number>()
