@@ -35,6 +35,20 @@ t.test('100,000-element literals evaluate, in rules and in queries', async (t) =
   t.equal(y(`x := [${ints.map(() => 'input.a').join(', ')}, input.missing]`, 'y := data.p.x', { a: 1 }), undefined)
 })
 
+t.test('100,000-element patterns unify without a continuation per element', async (t) => {
+  const vars = ints.map((i) => `v${i}`).join(', ')
+  t.equal(y(`x := v99999 if [${vars}] := input.arr`, 'y := data.p.x', { arr: ints }), N - 1)
+  t.equal(y(`x := v1 if [${vars}] = [${ints.join(', ')}]`, 'y := data.p.x'), 1)
+  t.equal(y(`x := v5 if { {${ints.map((i) => `"k${i}": v${i}`).join(', ')}} := input.o }`, 'y := data.p.x', { o: Object.fromEntries(ints.map((i) => [`k${i}`, i])) }), 5)
+  // Repeated vars, constants and a nested pattern in the middle keep their meaning.
+  const pattern = `[a, a, 7, ${ints.slice(3, 50).map((i) => `w${i}`).join(', ')}, [b, c], ${ints.slice(51).map((i) => `w${i}`).join(', ')}]`
+  const arr = ints.map((i) => (i < 2 ? 1 : i === 2 ? 7 : i === 50 ? [2, 3] : i))
+  t.same(y(`x := [a, b, c, w99999] if ${pattern} := input.arr`, 'y := data.p.x', { arr }), [1, 2, 3, N - 1])
+  t.equal(y(`x := a if ${pattern} := input.arr`, 'y := data.p.x', { arr: [2, ...arr.slice(1)] }), undefined)
+  t.equal(y(`x := a if ${pattern} := input.arr`, 'y := data.p.x', { arr: arr.map((v, i) => (i === 2 ? 8 : v)) }), undefined)
+  t.equal(y(`x := v1 if { {${ints.map((i) => `"k${i}": v${i}`).join(', ')}} := input.o }`, 'y := data.p.x', { o: { k0: 1 } }), undefined)
+})
+
 t.test('a 10,000-rule dependency chain evaluates', async (t) => {
   const n = 10_000
   let src = 'r0 := 0\n'
