@@ -11,12 +11,13 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { httpEmbedded, httpPostgres } from './http-scenarios.ts'
 import { regoAuthz } from './rego-authz.ts'
+import { regoHostile } from './rego-hostile.ts'
 import { regoRbac } from './rego-rbac.ts'
 import { regoScaling } from './rego-scaling.ts'
 import { markdownTable, renderTable } from './report.ts'
 import type { Scenario, ScenarioResult } from './scenario.ts'
 
-const SCENARIOS: Scenario[] = [regoRbac, regoAuthz, regoScaling, httpEmbedded, httpPostgres]
+const SCENARIOS: Scenario[] = [regoRbac, regoAuthz, regoScaling, regoHostile, httpEmbedded, httpPostgres]
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url))
 const REEXEC_MARK = 'DYAD_BENCH_CHILD'
 

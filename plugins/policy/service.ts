@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { evaluate, RegoError, type BudgetOptions, type TraceEvent } from './rego/index.ts'
-import { fromJs, toJsonText, type Value } from './rego/value.ts'
+import { fromJs, toJsonText, toJsonTexts } from './rego/value.ts'
 import { compileOrThrow, createCompiledCache, type CompiledProject } from './compiled.ts'
 import type { DecisionEvent, DecisionLog } from './decision-log.ts'
 import { applyMask } from './decision-mask.ts'
@@ -132,7 +132,10 @@ export function createPolicyService(deps: PolicyServiceDeps) {
       if (compiled.policy.queries.size > MAX_CACHED_QUERIES) compiled.policy.queries.clear()
       try {
         const { bindings } = evaluate(compiled.policy, { query, input: input === undefined ? undefined : fromJs(input), data: compiled.data, strict, budget: limits.budget })
-        return '[' + bindings.map((b) => '{' + Object.entries(b).map(([k, v]) => `${JSON.stringify(k)}:${toJsonText(v)}`).join(',') + '}').join(',') + ']'
+        // One response for every binding: their text is bounded together (see toJsonTexts).
+        const texts = toJsonTexts(bindings.flatMap((b) => Object.values(b)))
+        let i = 0
+        return '[' + bindings.map((b) => '{' + Object.keys(b).map((k) => `${JSON.stringify(k)}:${texts[i++]}`).join(',') + '}').join(',') + ']'
       } catch (err) {
         if (err instanceof RegoError) throw PolicyErrors.invalidParameter(`${err.code}: ${err.detail}`)
         const errors = (err as { errors?: RegoError[] }).errors

@@ -92,7 +92,7 @@ export function setHas(s: SetV, v: Value): boolean {
  * evaluation is over budget) once a level passes the limit, so the work stays near the limit.
  */
 export const MAX_KEY_CHARS = 2 ** 22
-export const MAX_TEXT_CHARS = 2 ** 27
+export const MAX_TEXT_CHARS = 2 ** 26
 
 function tooLarge(what: string, max: number): RegoError {
   return new RegoError('eval_cancel_error', `${what} is too large (more than ${max} characters)`)
@@ -268,6 +268,12 @@ export function toJsonText(v: Value): string {
   return jsonText(v)
 }
 
+/** Values written into one response: bounded together, as they may share sub-values (`x1 := [x0, x0]`). */
+export function toJsonTexts(vs: readonly Value[]): string[] {
+  if (textLength(arr(vs), MAX_TEXT_CHARS) > MAX_TEXT_CHARS) throw tooLarge('the JSON text of these values', MAX_TEXT_CHARS)
+  return vs.map(jsonText)
+}
+
 function jsonText(v: Value): string {
   switch (v.type) {
     case 'number':
@@ -283,25 +289,40 @@ function jsonText(v: Value): string {
   }
 }
 
+/** See textLength: 2^26 / 16 = 4M values, about 0.4 s to write. */
+const MIN_VALUE_CHARS = 16
+
+const SMALL_POWERS = Array.from({ length: 16 }, (_, i) => 10n ** BigInt(i + 1))
+
+/** Characters of an integer's decimal text: exact below 10^16 (most numbers), estimated above. */
+function intDigits(n: bigint): number {
+  const sign = n < 0n ? 1 : 0
+  const m = n < 0n ? -n : n
+  for (let i = 0; i < SMALL_POWERS.length; i++) if (m < SMALL_POWERS[i]) return sign + i + 1
+  return sign + 1 + Math.ceil(m.toString(16).length * 1.21)
+}
+
 /**
  * Length of `v`'s JSON text, approximately (escapes not counted, big integers estimated), without
- * writing it. Values share sub-values, so a value of a few kilobytes can stand for a tree of 2^40
- * nodes: lengths are memoised per value object, which makes this linear in the memory the value
- * occupies, and it stops once the length passes `cap`.
+ * writing it, with every value counted as at least MIN_VALUE_CHARS: writing a value out costs
+ * about 90 ns however short its text (so 2^26 one-digit numbers would take 6 s), and callers use
+ * this to bound that time as well as the text's size. Values share sub-values, so a value of a
+ * few kilobytes can stand for a tree of 2^40 nodes: lengths are memoised per value object, which
+ * makes this linear in the memory the value occupies, and it stops once the length passes `cap`.
  */
 export function textLength(v: Value, cap = 2 ** 31): number {
   const memo = new Map<Value, number>()
   const size = (x: Value): number => {
     switch (x.type) {
       case 'null':
-      case 'boolean': return 5
-      case 'number': return x.int !== undefined ? (x.int < 1_000_000_000_000n && x.int > -1_000_000_000_000n ? 13 : 1 + Math.ceil(x.int.toString(16).length * 1.21)) : 24
-      case 'string': return x.value.length + 2
+      case 'boolean': return MIN_VALUE_CHARS
+      case 'number': return Math.max(MIN_VALUE_CHARS, x.int !== undefined ? intDigits(x.int) : 24)
+      case 'string': return Math.max(MIN_VALUE_CHARS, x.value.length + 2)
       default: break
     }
     const known = memo.get(x)
     if (known !== undefined) return known
-    let n = 2
+    let n = MIN_VALUE_CHARS
     const add = (c: Value): boolean => (n += size(c) + 1) > cap
     if (x.type === 'array') { for (const c of x.items) if (add(c)) break }
     else if (x.type === 'set') { for (const c of x.items.values()) if (add(c)) break }

@@ -9,30 +9,10 @@
  */
 import t from 'tap'
 import { startServer } from '../../helpers/process.ts'
+import { ATTACKS, attackModule } from './hostile-attacks.ts'
 
 const KEY = 'dyad_hostile000001_' + 'H'.repeat(43)
 const auth = { authorization: `Bearer ${KEY}` }
-
-/** `x0 := seed; x1 := f(x0); ...` as body lines; the last line binds `r`. */
-function doubling(step: (prev: string) => string, seed: string, n: number, last = `count(x${n})`): string[] {
-  const lines = [`x0 := ${seed}`]
-  for (let i = 1; i <= n; i++) lines.push(`x${i} := ${step(`x${i - 1}`)}`)
-  return [...lines, `r := ${last}`]
-}
-
-/** Each attack's body, run both as an ad-hoc query and as the body of a stored rule. */
-const ATTACKS: Record<string, string[]> = {
-  'array.concat doubling x40': doubling((p) => `array.concat(${p}, ${p})`, '[1]', 40),
-  'sprintf doubling x28': doubling((p) => `sprintf("%s%s", [${p}, ${p}])`, '"ab"', 28),
-  'concat doubling x26': doubling((p) => `concat("", [${p}, ${p}])`, '"ab"', 26),
-  'strings growth (replace x30)': doubling((p) => `replace(${p}, "a", "aa")`, '"a"', 30),
-  'regex blowup (replace at every position of a growing text)': doubling((p) => `regex.replace(${p}, "(a|b|)*?", "ab")`, '"ab"', 20),
-  'huge json.unmarshal': doubling((p) => `concat(",", [${p}, ${p}])`, '"1"', 22, 'count(json.unmarshal(concat("", ["[", x22, "]"])))'),
-  'deep walk of a shared tree': doubling((p) => `{"a": ${p}, "b": ${p}}`, '1', 30, 'count([1 | walk(x30, _)])'),
-  'cross product': ['a := numbers.range(1, 100000)', 'r := count([[x, y] | some x in a; some y in a])'],
-  'shared tree as a set element': doubling((p) => `[${p}, ${p}]`, '1', 40, '{x40}'),
-  'shared tree as the result': doubling((p) => `[${p}, ${p}]`, '1', 40, 'x40'),
-}
 
 const VICTIM_POLICY = `package app.rbac
 
@@ -89,8 +69,7 @@ t.test('hostile policies fail cleanly while another tenant keeps being served', 
     t.equal(asQuery.status, 400, `${name} as a query: ${asQuery.status}`)
     t.match(q, { code: 'invalid_parameter', message: /eval_cancel_error/ }, `${name} as a query`)
 
-    const module = `package hostile\n\np := r if {\n\t${lines.join('\n\t')}\n}\n`
-    t.equal((await call('PUT', `${hostile}/v1/policies/attack.rego`, module, 'text/plain')).status, 200, `${name} is a legal policy`)
+    t.equal((await call('PUT', `${hostile}/v1/policies/attack.rego`, attackModule(lines), 'text/plain')).status, 200, `${name} is a legal policy`)
     const decision = await call('POST', `${hostile}/v1/data/hostile/p`, { input: {} })
     const d = (await decision.json()) as { code?: string; errors?: Array<{ code: string }> }
     t.equal(decision.status, 422, `${name} as a decision: ${decision.status}`)

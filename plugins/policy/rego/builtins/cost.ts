@@ -90,7 +90,8 @@ const regexPieces = (p: Value | undefined, s: Value | undefined, b: BuiltinBudge
 
 /**
  * sprintf: the format plus every argument written out, plus any width in the format. Strings are
- * copied at about 15 ns a character; other values are rendered as Rego text at about 700 ns.
+ * copied at about 15 ns a character; other values are rendered as Rego text at about 700 ns a character, or 90 ns a unit
+ * of textSize (which counts each value as at least 16 characters).
  */
 const sprintfCost: Estimator = ([f, a], b) => {
   if (f?.type !== 'string' || a?.type !== 'array') return
@@ -100,7 +101,7 @@ const sprintfCost: Estimator = ([f, a], b) => {
   for (const x of a.items) {
     const size = textSize(x)
     n += size
-    ns += size * (x.type === 'string' ? 15 : 700)
+    ns += size * (x.type === 'string' ? 15 : 90)
   }
   b.charge(steps(ns), stringBytes(n))
 }
@@ -137,7 +138,7 @@ export const COSTS: ReadonlyMap<string, Estimator> = new Map<string, Estimator>(
   ...['trim', 'trim_left', 'trim_right', 'trim_prefix', 'trim_suffix', 'trim_space', 'substring', 'strings.reverse'].map((name) => [name, copy(150)] as const),
   ...['contains', 'startswith', 'endswith', 'indexof', 'indexof_n', 'strings.count', 'strings.any_prefix_match', 'strings.any_suffix_match']
     .map((name) => [name, scan(20)] as const),
-  ['strings.render_template', ([t, v], b) => b.charge(steps(len(t) * 100 + (v ? textSize(v) * 300 : 0)))],
+  ['strings.render_template', ([t, v], b) => b.charge(steps(len(t) * 100 + (v ? textSize(v) * 40 : 0)))],
 
   // arrays, sets, objects: arrays copy at about 45 ns an element (GC included), sets and objects
   // compute a canonical key per entry (2-3 µs)
@@ -194,11 +195,12 @@ export const COSTS: ReadonlyMap<string, Estimator> = new Map<string, Estimator>(
   ['glob.match', ([p, , s], b) => b.charge(steps(regexNs(p, s, 100)))],
 
   // JSON, YAML and other encodings
-  ['json.marshal', render(150)],
-  ['json.marshal_with_options', render(150)],
-  ['yaml.marshal', render(2000)],
-  ['json.unmarshal', parse(500)],
-  ['json.is_valid', parse(500)],
+  // per unit of textSize, which counts every value as at least 16 characters (value.ts textLength)
+  ['json.marshal', render(20)],
+  ['json.marshal_with_options', render(20)],
+  ['yaml.marshal', render(120)],
+  ['json.unmarshal', parse(700)],
+  ['json.is_valid', parse(700)],
   ['yaml.unmarshal', parse(12000)],
   ['yaml.is_valid', parse(12000)],
   ['base64.encode', grow(4 / 3, 10)],
@@ -211,11 +213,11 @@ export const COSTS: ReadonlyMap<string, Estimator> = new Map<string, Estimator>(
   ['hex.decode', grow(1, 10)],
   ['urlquery.encode', grow(3, 300)],
   ['urlquery.decode', grow(1, 300)],
-  ['urlquery.encode_object', render(300)],
-  ['urlquery.decode_object', parse(500)],
+  ['urlquery.encode_object', render(40)],
+  ['urlquery.decode_object', parse(700)],
 
   // hashes and tokens: linear in the input, small results
   ...['crypto.md5', 'crypto.sha1', 'crypto.sha256', 'crypto.hmac.md5', 'crypto.hmac.sha1', 'crypto.hmac.sha256', 'crypto.hmac.sha512', 'crypto.hmac.equal']
     .map((name) => [name, scan(10)] as const),
-  ...['io.jwt.decode', 'io.jwt.decode_verify', 'json.verify_schema', 'json.match_schema'].map((name) => [name, parse(500)] as const),
+  ...['io.jwt.decode', 'io.jwt.decode_verify', 'json.verify_schema', 'json.match_schema'].map((name) => [name, parse(700)] as const),
 ])
