@@ -21,6 +21,7 @@ import { evalWith } from './with.ts'
 import { exprHasOneSolution } from './solutions.ts'
 import { tryDirectTest } from './direct.ts'
 import { fillBindingFree, LOOP_MIN_ITEMS } from './lists.ts'
+import { evalLongBody } from './bodies.ts'
 
 export interface EvaluatorOptions {
   root: RuleNode
@@ -113,6 +114,7 @@ export class Evaluator {
     // comes back here with i > 0.
     if (this.tracer !== null) return traceBody(this, this.tracer, body, env, ctx, k)
     if (i === body.length) return k()
+    if (body.length - i >= LOOP_MIN_ITEMS) return evalLongBody(this, body, i, env, ctx, k)
     this.budget.tick(1, body[i].loc)
     // The last expression continues straight to k: one closure less per body.
     if (i + 1 === body.length) return this.evalExpr(body[i], env, ctx, k)

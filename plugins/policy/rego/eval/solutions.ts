@@ -23,7 +23,7 @@ const memo = new WeakMap<object, boolean>()
 export function bodyHasOneSolution(body: readonly Expr[], env: Env, builtins: ReadonlyMap<string, BuiltinDef>): boolean {
   let r = memo.get(body)
   if (r === undefined) {
-    r = analyse(body, new Set(env.keys()), builtins)
+    r = analyse(body, env, builtins)
     memo.set(body, r)
   }
   return r
@@ -32,13 +32,26 @@ export function bodyHasOneSolution(body: readonly Expr[], env: Env, builtins: Re
 export function exprHasOneSolution(e: Expr, env: Env, builtins: ReadonlyMap<string, BuiltinDef>): boolean {
   let r = memo.get(e)
   if (r === undefined) {
-    r = analyse([e], new Set(env.keys()), builtins)
+    r = analyse([e], env, builtins)
     memo.set(e, r)
   }
   return r
 }
 
-function analyse(body: readonly Expr[], bound: Set<string>, builtins: ReadonlyMap<string, BuiltinDef>): boolean {
+/** Vars bound at the start (env) plus those the body binds as it goes; env is never copied. */
+class Bound {
+  readonly added = new Set<string>()
+  constructor(readonly env: Env) {}
+  has(name: string): boolean {
+    return this.added.has(name) || this.env.has(name)
+  }
+  add(name: string): void {
+    this.added.add(name)
+  }
+}
+
+function analyse(body: readonly Expr[], env: Env, builtins: ReadonlyMap<string, BuiltinDef>): boolean {
+  const bound = new Bound(env)
   const single = (t: Term): boolean => singleValued(t, bound, builtins)
   for (const e of body) {
     if (e.with.length) return false
@@ -65,7 +78,7 @@ function analyse(body: readonly Expr[], bound: Set<string>, builtins: ReadonlyMa
 }
 
 /** Binds the free vars of a pattern made of vars, scalars, arrays and objects with scalar keys. */
-function bindPattern(t: Term, bound: Set<string>): boolean {
+function bindPattern(t: Term, bound: Bound): boolean {
   switch (t.t) {
     case 'scalar':
       return true
@@ -81,7 +94,7 @@ function bindPattern(t: Term, bound: Set<string>): boolean {
   }
 }
 
-function singleValued(t: Term, bound: Set<string>, builtins: ReadonlyMap<string, BuiltinDef>): boolean {
+function singleValued(t: Term, bound: Bound, builtins: ReadonlyMap<string, BuiltinDef>): boolean {
   const single = (x: Term): boolean => singleValued(x, bound, builtins)
   switch (t.t) {
     case 'scalar':
