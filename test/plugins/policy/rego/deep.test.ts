@@ -49,6 +49,18 @@ t.test('100,000-element patterns unify without a continuation per element', asyn
   t.equal(y(`x := v1 if { {${ints.map((i) => `"k${i}": v${i}`).join(', ')}} := input.o }`, 'y := data.p.x', { o: { k0: 1 } }), undefined)
 })
 
+t.test('bodies of 20,000 expressions run expression by expression in a loop', async (t) => {
+  const n = 20_000
+  const tests = Array(n).fill('  input.a == 1').join('\n')
+  t.equal(y(`x if {\n${tests}\n}`, 'y := data.p.x', { a: 1 }), true)
+  t.equal(y(`x if {\n${tests}\n  input.a == 2\n}`, 'y := data.p.x', { a: 1 }), undefined)
+  const steps = Array.from({ length: n - 1 }, (_, i) => `  v${i + 1} := v${i} + 1`).join('\n')
+  t.equal(y(`x := v${n - 1} if {\n  v0 := input.a\n${steps}\n}`, 'y := data.p.x', { a: 1 }), n)
+  // An expression that iterates in the middle: every solution still reaches the end.
+  t.same(y(`x contains [v0, v${n - 1}] if {\n  some v0 in input.xs\n${steps}\n}`, 'y := data.p.x', { xs: [1, 2] }), [[1, n], [2, n + 1]])
+  t.same(y(`x contains [w, v${n - 1}] if {\n  v0 := input.a\n${steps}\n  some w in input.xs\n  w > 1\n}`, 'y := data.p.x', { a: 0, xs: [1, 2, 3] }), [[2, n - 1], [3, n - 1]])
+})
+
 t.test('a 10,000-rule dependency chain evaluates', async (t) => {
   const n = 10_000
   let src = 'r0 := 0\n'
