@@ -20,6 +20,7 @@ export const ATTACKS: Record<string, string[]> = {
   'regex blowup (replace at every position of a growing text)': doubling((p) => `regex.replace(${p}, "(a|b|)*?", "ab")`, '"ab"', 20),
   'huge json.unmarshal': doubling((p) => `concat(",", [${p}, ${p}])`, '"1"', 22, 'count(json.unmarshal(concat("", ["[", x22, "]"])))'),
   'deep walk of a shared tree': doubling((p) => `{"a": ${p}, "b": ${p}}`, '1', 30, 'count([1 | walk(x30, _)])'),
+  'integer squaring x30': doubling((p) => `${p} * ${p}`, '3', 30, 'x30 > 0'),
   'cross product': ['a := numbers.range(1, 100000)', 'r := count([[x, y] | some x in a; some y in a])'],
   'shared tree as a set element': doubling((p) => `[${p}, ${p}]`, '1', 40, '{x40}'),
   'shared tree as the result': doubling((p) => `[${p}, ${p}]`, '1', 40, 'x40'),

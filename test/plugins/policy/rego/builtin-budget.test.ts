@@ -8,7 +8,7 @@ import t from 'tap'
 import { BUILTINS } from '../../../../plugins/policy/rego/builtins/index.ts'
 import { Budget } from '../../../../plugins/policy/rego/eval/budget.ts'
 import { compileModules, evaluate, type BudgetOptions } from '../../../../plugins/policy/rego/index.ts'
-import { arr, fromJs, num, type Value } from '../../../../plugins/policy/rego/value.ts'
+import { arr, fromJs, num, toJsonText, type Value } from '../../../../plugins/policy/rego/value.ts'
 import { errorOf } from './helpers.ts'
 
 /** The service's defaults (DYAD_POLICY_TIMEOUT_MS, DYAD_POLICY_MAX_STEPS). */
@@ -38,6 +38,7 @@ t.test('doubling attacks stop with eval_cancel_error at the call that would over
     'json.marshal of a shared tree': doubling((p) => `[${p}, ${p}]`, '1', 40, 'json.marshal(x40)'),
     'json.unmarshal of a huge text': doubling((p) => `concat(",", [${p}, ${p}])`, '"1"', 22, 'count(json.unmarshal(concat("", ["[", x22, "]"])))'),
     'walk of a shared tree': doubling((p) => `{"a": ${p}, "b": ${p}}`, '1', 30, 'count([1 | walk(x30, _)])'),
+    'integer squaring x30': doubling((p) => `${p} * ${p}`, '3', 30, 'x30 > 0'),
     'a shared tree as a set element': doubling((p) => `[${p}, ${p}]`, '1', 40, '{x40}'),
   }
   for (const [name, q] of Object.entries(attacks)) {
@@ -66,6 +67,17 @@ t.test('a charge whose work would end past the deadline is refused before the wo
   b.charge(100) // 10 µs: fine
   t.match(errorOf(() => b.charge(1_000_000)), { code: 'eval_cancel_error', message: /deadline/ }, '100 ms of work against 50 ms left')
   t.equal(b.steps, 1_000_100, 'charged steps count against the step budget too')
+})
+
+t.test('a result too large to write out in time is refused before writing it', async (t) => {
+  // 2^21 numbers behind a few kilobytes of shared arrays; 3^(2^22) has two million digits.
+  const shared = doubling((p) => `[${p}, ${p}]`, '1', 21, 'x21')
+  const big = doubling((p) => `${p} * ${p}`, '3', 22, 'x22')
+  for (const q of [shared, big]) {
+    const r = query(q, { ...SERVICE, maxSteps: 1e9 }).bindings[0].r
+    t.match(errorOf(() => toJsonText(r)), { code: 'eval_cancel_error', message: /too large/ })
+  }
+  t.equal(toJsonText(query(doubling((p) => `[${p}, ${p}]`, '1', 10, 'x10')).bindings[0].r).length, 4093, 'smaller ones are written')
 })
 
 t.test('built-in errors keep their OPA semantics under the cost model', async (t) => {
