@@ -274,6 +274,19 @@ export function toJsonTexts(vs: readonly Value[]): string[] {
   return vs.map(jsonText)
 }
 
+/**
+ * A running bound for a text that writes many values, some repeatedly (trace events repeat their
+ * locals in every event): eval_cancel_error once the total passes MAX_TEXT_CHARS. Lengths are
+ * memoised across calls, so a value repeated in every event is measured once.
+ */
+export function createTextBudget(what: string): (v: Value) => void {
+  const memo = new Map<Value, number>()
+  let total = 0
+  return (v) => {
+    if ((total += textLength(v, MAX_TEXT_CHARS, memo)) > MAX_TEXT_CHARS) throw tooLarge(what, MAX_TEXT_CHARS)
+  }
+}
+
 function jsonText(v: Value): string {
   switch (v.type) {
     case 'number':
@@ -314,8 +327,7 @@ function intDigits(n: bigint): number {
  * few kilobytes can stand for a tree of 2^40 nodes: lengths are memoised per value object, which
  * makes this linear in the memory the value occupies, and it stops once the length passes `cap`.
  */
-export function textLength(v: Value, cap = 2 ** 31): number {
-  const memo = new Map<Value, number>()
+export function textLength(v: Value, cap = 2 ** 31, memo = new Map<Value, number>()): number {
   const size = (x: Value): number => {
     switch (x.type) {
       case 'null':

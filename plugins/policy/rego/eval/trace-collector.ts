@@ -5,7 +5,7 @@
 import type { Expr } from '../ast.ts'
 import { isWildcard } from '../compiler/vars.ts'
 import type { Location } from '../errors.ts'
-import { toJsonText, type Value } from '../value.ts'
+import { createTextBudget, toJsonText, type Value } from '../value.ts'
 import { exprJson } from './ast-json.ts'
 import type { Env } from './context.ts'
 import type { TraceEvent, TraceMode, TraceNode, TraceOp, Tracer } from './trace.ts'
@@ -116,6 +116,7 @@ function createRenderer(): (r: Raw) => TraceEvent {
   }
   // Via JSON text: toJs would give BigInts for huge integers, which JSON.stringify refuses.
   const json = (v: Value): unknown => cached(values, v, () => JSON.parse(toJsonText(v)))
+  const charge = createTextBudget('the trace') // locals repeat in every event: bound the whole response
   const nodeJson = (n: Raw['node']): unknown => {
     if (n === null) return null
     switch (n.kind) {
@@ -134,7 +135,7 @@ function createRenderer(): (r: Raw) => TraceEvent {
       parent_id: r.parent,
       type: r.node === null || r.node.kind === 'expr' ? 'expr' : r.node.kind,
       node: nodeJson(r.node),
-      locals: r.locals.filter(([name]) => !isWildcard(name)).map(([name, v]) => ({ key: { type: 'var', value: name }, value: json(v) })),
+      locals: r.locals.filter(([name]) => !isWildcard(name)).map(([name, v]) => ({ key: { type: 'var', value: name }, value: (charge(v), json(v)) })),
     }
     if (r.loc) ev.location = { file: r.loc.file, row: r.loc.row, col: r.loc.col }
     if (r.message !== undefined) ev.message = r.message
