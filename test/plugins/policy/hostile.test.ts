@@ -77,6 +77,13 @@ t.test('hostile policies fail cleanly while another tenant keeps being served', 
     t.equal(proc.child.exitCode, null, `the process survives ${name}`)
   }
 
+  // A cheap evaluation whose trace is not: every event repeats a 2^20-fold shared array.
+  const lines = ['x0 := 1', ...Array.from({ length: 20 }, (_, i) => `x${i + 1} := [x${i}, x${i}]`), ...Array(30).fill('true'), 'r := 1']
+  t.equal((await call('PUT', `${hostile}/v1/policies/attack.rego`, attackModule(lines), 'text/plain')).status, 200)
+  const explained = await call('POST', `${hostile}/v1/data/hostile/p?explain=full`, { input: {} })
+  t.equal(explained.status, 422, 'a trace too large to write is an evaluation error')
+  t.match(await explained.json(), { errors: [{ code: 'eval_cancel_error', message: /trace is too large/ }] })
+
   // Recursion through data: the compiler refuses it, so it never runs.
   const recursive = 'package hostile\n\np contains x if some x in data.hostile.q\n\nq contains x if some x in data.hostile.p\n'
   const rec = await call('PUT', `${hostile}/v1/policies/attack.rego`, recursive, 'text/plain')
