@@ -15,6 +15,13 @@
  * Static argument and result kinds for the compiler's type check live in signatures.ts; a
  * built-in without an entry there is simply unchecked.
  *
+ * Budgets: every call is charged to the evaluation's budget (`ctx.budget`) by the wrapper in
+ * registry.ts, before it runs, with the estimate cost.ts holds for built-ins whose work or result
+ * grows with their input (measured nanoseconds per unit, ~100 ns a step; bytes of values built),
+ * and after it with the size of results that had no estimate. Over budget is eval_cancel_error,
+ * which no built-in catches or turns into undefined. A built-in that loops over its input itself
+ * (walk) charges as it goes.
+ *
  * Deliberate limits (each documented where it lives):
  * - numbers.range / range_step refuse ranges over MAX_RANGE_ELEMENTS (10M) and net.cidr_expand
  *   blocks over MAX_EXPAND (2^20 addresses): eval_builtin_error instead of exhausting memory.
