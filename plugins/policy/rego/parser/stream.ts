@@ -4,13 +4,13 @@ import type { Token } from '../lexer.ts'
 
 /**
  * How deeply a term or expression may nest. Brackets, parentheses, operators (`1 + 2 + ...` is
- * one level per operator: the tree is left-deep), ref segments, rule head segments and `with`
- * count 1; a body (comprehension, `every`, rule) and `not` count BODY_LEVELS, because evaluating
- * one takes several times the stack of a bracket. The parser, the compiler passes and the
- * evaluator all recurse per level, so this bound is what keeps hostile source a clean
- * `rego_parse_error` instead of a stack overflow later. Element lists (array items, body
- * expressions, rules) do not count: they are walked iteratively. Documented in the engine README;
- * test/plugins/policy/rego/deep.test.ts checks every construct at the limit.
+ * one level per operator: the tree is left-deep), ref segments, calls, rule head segments and
+ * `with` count 1; a body (comprehension, `every`, rule), `not` and a template's `{expr}` count
+ * BODY_LEVELS, because evaluating one takes several times the stack of a bracket. The parser,
+ * the compiler passes and the evaluator all recurse per level, so this bound is what keeps
+ * hostile source a clean `rego_parse_error` instead of a stack overflow later. Element lists
+ * (array items, body expressions, rules) do not count: they are walked iteratively. Documented
+ * in the engine README; test/plugins/policy/rego/deep.test.ts checks every construct at the limit.
  */
 export const MAX_NESTING = 500
 export const BODY_LEVELS = 3

@@ -240,7 +240,9 @@ function parseTemplate(s: Stream, parts: NonNullable<import('../lexer.ts').Token
     }
     const sub = new Stream(tokens, s.file)
     sub.wild = s.wild
+    // A `{expr}` part is re-tokenized and parsed like a body: nested templates nest like bodies.
     sub.depth = s.depth
+    sub.enter(sub.peek(), BODY_LEVELS)
     const lit = parseLiteral(sub)
     if (sub.peek().k !== 'eof') sub.fail('expected } after template expression')
     if (lit.k === 'term' && lit.with.length === 0) out.push(lit.term)
