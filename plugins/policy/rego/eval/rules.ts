@@ -14,6 +14,7 @@ import { candidateRules } from './index-lookup.ts'
 import { bodyHasOneSolution } from './solutions.ts'
 import { directValue, isDirectValue } from './direct.ts'
 import { DEEP, evaluateDependenciesFirst } from './dependencies.ts'
+import { checkValueDepth } from './value-depth.ts'
 
 const isPrefix = (a: readonly string[], b: readonly string[]): boolean => a.length <= b.length && a.every((s, i) => s === b[i])
 
@@ -139,6 +140,8 @@ export function docAt(ev: Evaluator, node: RuleNode, ctx: Ctx): Value | undefine
   ev.budget.enter(node.rules[0]?.loc)
   try {
     let v = computeNode(ev, node, ctx)
+    // Only deep evaluations can stack rule values into arbitrarily deep ones (value-depth.ts).
+    if (v !== undefined && ev.budget.depth > DEEP) checkValueDepth(v, node.rules[0]?.loc)
     if (v !== undefined) {
       for (const o of ctx.dataOverrides) if (isPrefix(node.path, o.path) && o.path.length > node.path.length) v = upsert(v, o.path.slice(node.path.length), o.value)
     }
