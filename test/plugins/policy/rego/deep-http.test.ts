@@ -58,6 +58,16 @@ t.test('nesting past the documented depth is a 400 rego_parse_error, not a 500',
   t.equal((await decide('ok/x', { a: 1 })).statusCode, 200)
 })
 
+t.test('a rule chain building a 10,000-deep value is a 422, not a 500 when the result is written', async (t) => {
+  const { put, decide } = await setup(t)
+  let src = 'package wrap\nr0 := 0\n'
+  for (let i = 1; i < 10_000; i++) src += `r${i} := [r${i - 1}]\n`
+  t.equal((await put('wrap.rego', src)).statusCode, 200)
+  const res = await decide('wrap/r9999')
+  t.equal(res.statusCode, 422)
+  t.equal(res.json().errors[0].code, 'eval_cancel_error')
+})
+
 t.test('a function chain past the depth budget is a 422 eval_cancel_error', async (t) => {
   const { put, decide } = await setup(t)
   let src = 'package fns\nf0(x) := x\n'

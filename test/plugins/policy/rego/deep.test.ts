@@ -7,6 +7,7 @@ import t from 'tap'
 import { compileModules, evaluate } from '../../../../plugins/policy/rego/index.ts'
 import { parseModule } from '../../../../plugins/policy/rego/parser/module.ts'
 import { BODY_LEVELS, MAX_NESTING } from '../../../../plugins/policy/rego/parser/stream.ts'
+import { MAX_VALUE_DEPTH } from '../../../../plugins/policy/rego/eval/value-depth.ts'
 import { fromJs, toJs } from '../../../../plugins/policy/rego/value.ts'
 import { errorOf } from './helpers.ts'
 
@@ -72,6 +73,21 @@ t.test('a 10,000-rule dependency chain evaluates', async (t) => {
   t.same(y(`${sets}s0 contains 0`, `y := data.p.s${n - 1}`), [0, 1, n - 1])
   // Inside a `with` (a fresh context with its own memo) as well.
   t.equal(y(src.replace('r0 := 0', 'r0 := input.base'), `y := data.p.r${n - 1} with input.base as 5`), n + 4)
+})
+
+t.test('a chain that nests each value in the next is held under MAX_VALUE_DEPTH', async (t) => {
+  const chain = (n: number) => {
+    let src = 'r0 := 0\n'
+    for (let i = 1; i < n; i++) src += `r${i} := [r${i - 1}]\n`
+    return src
+  }
+  // 900 levels: under the bound, and the value is really that deep.
+  let v = y(chain(900), 'y := data.p.r899') as unknown
+  let depth = 0
+  while (Array.isArray(v)) (v = v[0]), depth++
+  t.equal(depth, 899)
+  // 10,000 levels would overflow whoever walks the result (keys, comparison, JSON): a clean error.
+  t.match(errorOf(() => y(chain(10_000), 'y := data.p.r9999')), { code: 'eval_cancel_error', message: new RegExp(`nested more than ${MAX_VALUE_DEPTH} levels`) })
 })
 
 t.test('evaluating dependencies first changes no answer', async (t) => {
