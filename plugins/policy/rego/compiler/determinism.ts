@@ -8,8 +8,8 @@
  * Decided once at compile time from the rule bodies. A `with f as time.now_ns` replacement names
  * the built-in as a ref rather than calling it, so `with` values are checked as names too.
  */
-import type { Term } from '../ast.ts'
 import { forEachRuleTerm } from './checks.ts'
+import { spelledName } from './mocks.ts'
 import type { CRule } from './tree.ts'
 
 const PREFIXES = ['time.', 'rand.', 'uuid.']
@@ -29,17 +29,6 @@ export function isNondeterministic(name: string): boolean {
   return NAMES.has(name) || PREFIXES.some((p) => name.startsWith(p))
 }
 
-/** The dotted name a var or static ref spells (`time.now_ns`), if any. */
-function spelledName(t: Term): string | undefined {
-  if (t.t === 'var') return t.name
-  if (t.t !== 'ref' || t.head.t !== 'var') return undefined
-  const parts = [t.head.name]
-  for (const p of t.path) {
-    if (p.t !== 'scalar' || p.v.type !== 'string') return undefined
-    parts.push(p.v.value)
-  }
-  return parts.join('.')
-}
 
 /** Sorted names of the non-deterministic built-ins the rules call or substitute with `with`. */
 export function nondeterministicBuiltins(rules: readonly CRule[]): string[] {

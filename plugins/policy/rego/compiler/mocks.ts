@@ -4,19 +4,22 @@
  */
 import type { Expr, Term } from '../ast.ts'
 
+/** The dotted name a var or static ref spells (`time.now_ns`), if any. */
+export function spelledName(t: Term): string | undefined {
+  if (t.t === 'var') return t.name
+  if (t.t !== 'ref' || t.head.t !== 'var') return undefined
+  const parts = [t.head.name]
+  for (const p of t.path) {
+    if (p.t !== 'scalar' || p.v.type !== 'string') return undefined
+    parts.push(p.v.value)
+  }
+  return parts.join('.')
+}
+
 /** Dotted names of functions replaced by `with` anywhere in `bodies` (`with count as f`). */
 export function mockedFunctions(bodies: Expr[][]): Set<string> {
   const out = new Set<string>()
-  const name = (t: Term): string | undefined => {
-    if (t.t === 'var') return t.name
-    if (t.t !== 'ref' || t.head.t !== 'var') return undefined
-    const parts = [t.head.name]
-    for (const p of t.path) {
-      if (p.t !== 'scalar' || p.v.type !== 'string') return undefined
-      parts.push(p.v.value)
-    }
-    return parts.join('.')
-  }
+  const name = spelledName
   const visitTerm = (t: Term): void => {
     switch (t.t) {
       case 'arraycompr':
