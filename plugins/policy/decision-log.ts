@@ -50,11 +50,41 @@ interface Entry {
   event: DecisionEvent
 }
 
+/**
+ * Whether the store refused a write because of the document's content, so retrying the same write
+ * can never succeed: Postgres data exceptions and program limits (SQLSTATE classes 22 and 54, e.g.
+ * 22P05 for a NUL in jsonb), Cosmos DB's 400 and 413. Anything else (connection loss, timeouts,
+ * throttling) is an outage, retried with backoff.
+ */
+export function unstorable(err: unknown): boolean {
+  const e = err as { code?: unknown; statusCode?: unknown } | null
+  if (typeof e?.code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(e.code)) return true
+  return e?.code === 400 || e?.code === 413 || e?.statusCode === 413
+}
+
 export function createDecisionLog(opts: DecisionLogOptions) {
   const { appData, metrics, log } = opts
   const written = metrics.counter('dyad_decision_log_written_total', 'Decision-log events written to the store.', [])
   const dropped = metrics.counter('dyad_decision_log_dropped_total', 'Decision-log events dropped without being written, by reason.', ['reason'])
   const failures = metrics.counter('dyad_decision_log_write_failures_total', 'Failed decision-log writes (each is retried with backoff).', [])
+
+  /**
+   * A batch the store refused because of what one event holds (Postgres' jsonb cannot store a NUL
+   * character that a tenant's input may carry; a document past a size limit): write the events one
+   * by one and drop only those the store refuses for their content. Without this, one tenant's
+   * event would stall the whole process's log, every other tenant's events queued behind it.
+   */
+  async function writeOneByOne(projectId: string, docs: Array<{ id: string; body: Record<string, unknown> }>) {
+    for (const doc of docs) {
+      try {
+        await appData.createMany(projectId, DECISION_LOGS, [doc])
+      } catch (err) {
+        if (!unstorable(err)) throw err
+        dropped.inc({ reason: 'unstorable' })
+        log.error({ err, projectId, decisionId: doc.id }, 'decision-log event refused by the store for its content; dropped')
+      }
+    }
+  }
 
   const buffer = createDecisionBuffer<Entry>({
     // One store call per project in the batch. createMany skips ids that exist, so a batch retried
@@ -66,7 +96,14 @@ export function createDecisionLog(opts: DecisionLogOptions) {
         if (!docs) byProject.set(projectId, (docs = []))
         docs.push({ id: event.decision_id, body: event as unknown as Record<string, unknown> })
       }
-      for (const [projectId, docs] of byProject) await appData.createMany(projectId, DECISION_LOGS, docs)
+      for (const [projectId, docs] of byProject) {
+        try {
+          await appData.createMany(projectId, DECISION_LOGS, docs)
+        } catch (err) {
+          if (!unstorable(err)) throw err
+          await writeOneByOne(projectId, docs)
+        }
+      }
     },
     limit: opts.bufferLimit ?? 10_000,
     batchSize: opts.batchSize ?? 500,

@@ -103,3 +103,18 @@ t.test('/metrics carries decision, authorization-cache and decision-log series',
   t.match(text, /dyad_decision_log_buffered/)
   t.match(text, /nodejs_version_info/)
 })
+
+t.test("one tenant's unstorable decision event does not stall another tenant's decision log", async (t) => {
+  const { app } = await buildTestApp(t)
+  const admin = bearer(ADMIN_KEY)
+  for (const id of ['ta', 'tb']) await app.inject({ method: 'POST', url: '/v1/projects', headers: json(admin), payload: { id, name: id } })
+  await app.inject({ method: 'PUT', url: '/v1/projects/tb/opa/v1/policies/p.rego', headers: { ...admin, 'content-type': 'text/plain' }, payload: 'package tb\n\nimport rego.v1\n\nallow := true\n' })
+  // A NUL character is valid JSON and valid Rego input, but Postgres' jsonb cannot store it.
+  const poison = await app.inject({ method: 'POST', url: '/v1/projects/ta/opa/v1/data', headers: json(admin), payload: '{"input":{"x":"\\u0000"}}' })
+  t.equal(poison.statusCode, 200, 'the decision itself is answered')
+  t.equal((await app.inject({ method: 'POST', url: '/v1/projects/tb/opa/v1/data/tb/allow', headers: json(admin), payload: { input: {} } })).statusCode, 200)
+  const logged = (await app.inject({ method: 'GET', url: '/v1/projects/tb/decisions?path=tb/allow', headers: admin })).json().items
+  t.equal(logged.length, 1, "the other tenant's decision is logged")
+  const text = (await app.inject({ method: 'GET', url: '/metrics' })).body
+  t.match(text, /dyad_decision_log_dropped_total\{[^}]*reason="unstorable"[^}]*\} 1/, 'the refused event is counted as dropped')
+})

@@ -13,6 +13,8 @@ function fakeAppData() {
     async createMany(projectId: string, collection: string, batch: Array<{ id: string; body: Record<string, unknown> }>) {
       state.creates++
       if (state.failing) throw new Error('connection refused')
+      // Like Postgres' jsonb: a NUL in a string is refused, for the whole statement.
+      if (batch.some((d) => JSON.stringify(d.body).includes('\\u0000'))) throw Object.assign(new Error('unsupported Unicode escape sequence'), { code: '22P05' })
       let created = 0
       for (const { id, body } of batch) {
         const key = `${projectId}/${collection}/${id}`
@@ -104,4 +106,19 @@ t.test('a deleted project\'s buffered events are forgotten, not written after it
   await log.flush()
   t.same([...docs.keys()], ['kept/decision-logs/d2'])
   t.equal(sample(await metrics.render(), 'dyad_decision_log_dropped_total', { reason: 'discarded', dc: 'dc1' }), 1)
+})
+
+t.test('an event the store refuses for its content is dropped alone; the rest of its batch is written', async (t) => {
+  const { store, docs } = fakeAppData()
+  const metrics = createMetricsRegistry({ dc: 'dc1' })
+  const errors: object[] = []
+  const log = createDecisionLog({ appData: store, metrics, log: { warn() {}, error: (o) => errors.push(o) } })
+  t.teardown(() => log.close())
+  log.record('p', event('ok1'))
+  log.record('p', { ...event('bad'), input: { x: '\u0000' } })
+  log.record('q', event('ok2'))
+  t.equal(await log.flush(), true, 'the flush completes: nothing is left to retry')
+  t.same([...docs.keys()].sort(), ['p/decision-logs/ok1', 'q/decision-logs/ok2'])
+  t.equal(sample(await metrics.render(), 'dyad_decision_log_dropped_total', { dc: 'dc1', reason: 'unstorable' }), 1)
+  t.equal(errors.length, 1, 'the drop is logged')
 })
