@@ -38,7 +38,7 @@ export function mongoAccessFeed(db: Db): PlatformStore['watchAccess'] {
     let stream: ChangeStream | null = null
     let cancelled = false
     let timer: NodeJS.Timeout | undefined
-    const open = () => {
+    const open = (reopened: boolean) => {
       if (cancelled) return
       stream = db.watch([{ $match: { 'ns.coll': { $in: Object.keys(KINDS) } } }], { fullDocument: 'updateLookup' })
       stream.on('change', (ev: ChangeStreamDocument) => {
@@ -48,11 +48,13 @@ export function mongoAccessFeed(db: Db): PlatformStore['watchAccess'] {
       stream.on('error', (err: Error) => {
         onError?.(err)
         stream?.close().catch(() => {})
-        onChange({ kind: 'reset' })
-        timer = setTimeout(open, REOPEN_MS)
+        timer = setTimeout(() => open(true), REOPEN_MS)
       })
+      // Events between the old stream's failure and this one are lost: consumers drop everything,
+      // and only now, so that nothing they re-read in the gap stays cached.
+      if (reopened) onChange({ kind: 'reset' })
     }
-    open()
+    open(false)
     return {
       async cancel() {
         cancelled = true
