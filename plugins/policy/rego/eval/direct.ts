@@ -7,11 +7,10 @@
  * with computed keys, tracing) takes the general path, so this decides no semantics of its own.
  */
 import type { Term } from '../ast.ts'
-import { RegoError } from '../errors.ts'
-import { arr, equal, keyOf, set, str, toJsonText, type Value } from '../value.ts'
+import { arr, set, str, toJsonText, type Value } from '../value.ts'
 import { callBuiltin } from './calls.ts'
 import type { Ctx, Env, K } from './context.ts'
-import { getConstKey } from './docs.ts'
+import { getConstKey, objectOfPairs } from './docs.ts'
 import type { Evaluator } from './evaluator.ts'
 import { INTERNAL } from './internal.ts'
 import { walkDataRef } from './rules.ts'
@@ -112,15 +111,7 @@ export function directValue(ev: Evaluator, t: Term, env: Env, ctx: Ctx): Value |
     }
     case 'object': {
       const vs = directList(ev, t.pairs.flat(), env, ctx)
-      if (!vs) return undefined
-      const entries = new Map<string, readonly [Value, Value]>()
-      for (let i = 0; i < vs.length; i += 2) {
-        const key = keyOf(vs[i])
-        const prev = entries.get(key)
-        if (prev && !equal(prev[1], vs[i + 1])) throw new RegoError('eval_conflict_error', 'object keys must be unique', t.loc)
-        entries.set(key, [vs[i], vs[i + 1]])
-      }
-      return { type: 'object', entries }
+      return vs && objectOfPairs(vs, t.loc)
     }
     case 'call': {
       const args = directList(ev, t.args, env, ctx)

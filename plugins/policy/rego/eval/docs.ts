@@ -132,3 +132,18 @@ export function mergeBaseWins(base: Value, virt: Value): Value {
 }
 
 export const conflict = (loc?: Location): RegoError => new RegoError('eval_conflict_error', 'object keys must be unique', loc)
+
+/**
+ * The object an object literal evaluates to, from its keys and values flattened as
+ * [k0, v0, k1, v1, ...]: a key given twice must have the same value (OPA's conflict error).
+ */
+export function objectOfPairs(flat: readonly Value[], loc: Location): Value {
+  const entries = new Map<string, readonly [Value, Value]>()
+  for (let i = 0; i < flat.length; i += 2) {
+    const key = keyOf(flat[i])
+    const prev = entries.get(key)
+    if (prev && !equal(prev[1], flat[i + 1])) throw new RegoError('eval_conflict_error', 'object keys must be unique', loc)
+    entries.set(key, [flat[i], flat[i + 1]])
+  }
+  return { type: 'object', entries }
+}

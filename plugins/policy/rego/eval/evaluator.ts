@@ -11,7 +11,7 @@ import { RegoError } from '../errors.ts'
 import { arr, equal, keyOf, set, str, toJsonText, type Value } from '../value.ts'
 import type { Budget } from './budget.ts'
 import type { Ctx, Env, K, KV } from './context.ts'
-import { entriesOf, getConstKey, getKey } from './docs.ts'
+import { entriesOf, getConstKey, getKey, objectOfPairs } from './docs.ts'
 import { interpolationText } from './format.ts'
 import { walkDataRef } from './rules.ts'
 import { evalCall } from './calls.ts'
@@ -198,16 +198,7 @@ export class Evaluator {
         return this.evalList(t.items, env, ctx, (vs) => k(set(vs)))
       case 'object': {
         const flat = t.pairs.flat()
-        return this.evalList(flat, env, ctx, (vs) => {
-          const entries = new Map<string, readonly [Value, Value]>()
-          for (let i = 0; i < vs.length; i += 2) {
-            const key = keyOf(vs[i])
-            const prev = entries.get(key)
-            if (prev && !equal(prev[1], vs[i + 1])) throw new RegoError('eval_conflict_error', 'object keys must be unique', t.loc)
-            entries.set(key, [vs[i], vs[i + 1]])
-          }
-          k({ type: 'object', entries })
-        })
+        return this.evalList(flat, env, ctx, (vs) => k(objectOfPairs(vs, t.loc)))
       }
       case 'call':
         return this.evalCall(t, env, ctx, k)
