@@ -42,6 +42,14 @@ export interface GatewayOptions {
 }
 
 /** The resource an action is about: its type is the action's first segment (`member` of `member.write`). */
+/**
+ * A route's own hooks (absent, one function or a list) followed by the gateway's. Typed loosely:
+ * Fastify types each hook slot separately, and these are the functions written for that slot.
+ */
+function append(existing: unknown, ...hooks: unknown[]): never {
+  return [...(existing === undefined ? [] : [existing].flat()), ...hooks] as never
+}
+
 function resourceOf(params: Record<string, string>, action: string): Resource {
   const dot = action.indexOf('.')
   return { type: dot < 0 ? action : action.slice(0, dot), projectId: params.projectId, id: params.id ?? params.subject ?? params.keyId }
@@ -124,11 +132,10 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   app.addHook('onRoute', (route) => {
     const methods = ([] as string[]).concat(route.method)
     const mutating = methods.some((m) => MUTATING.has(m))
-    const add = <H>(existing: H | H[] | undefined, ...hooks: H[]): H[] => [...([] as H[]).concat(existing ?? []), ...hooks]
-    if (mutating) route.preValidation = add(route.preValidation as never, bodyDepth as never)
+    if (mutating) route.preValidation = append(route.preValidation, bodyDepth)
     if (!mutating || route.config?.public || route.config?.readOnly) return
-    route.preHandler = add(route.preHandler as never, idempotency.preHandler as never)
-    route.onSend = add(route.onSend as never, idempotency.onSend as never, audit as never)
+    route.preHandler = append(route.preHandler, idempotency.preHandler)
+    route.onSend = append(route.onSend, idempotency.onSend, audit)
   })
 
   app.addHook('onResponse', async (request, reply) => {
