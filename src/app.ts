@@ -73,7 +73,7 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
   })
   const policy = await createPolicyDomain(ctx, { catalog: ACTIONS, roles: platform.directory })
   others.push(policy)
-  for (const d of DOMAINS) others.push(await d.create(ctx))
+  for (const d of DOMAINS) others.push(await d.create({ ...ctx, policy: policy.decider }))
   const domains: Domain[] = [platform, ...others]
 
   // One close hook, in dependency order: stop the domains (watches, buffered writes) before the stores go away.

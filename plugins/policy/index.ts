@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ActionCatalog } from '../../src/contracts/authorization.ts'
 import type { Domain, DomainContext } from '../../src/contracts/domain.ts'
 import { GATEWAY_PLUGIN } from '../../src/contracts/domain.ts'
+import type { PolicyDecider } from '../../src/contracts/policy.ts'
 import { policyActions } from './actions.ts'
 import { createRegoAuthorizer, type RegoAuthorizer, type RoleDirectory } from './authz/authorizer.ts'
 import { createDecisionLog, DECISION_LOGS } from './decision-log.ts'
@@ -25,6 +26,8 @@ export type { RegoAuthorizer } from './authz/authorizer.ts'
 export interface PolicyDomain extends Domain {
   /** The gateway's authorizer, over the whole action catalog. Available once the plugin is registered. */
   authorizer: RegoAuthorizer
+  /** Decisions for other domains' shipped-and-replaceable policies (cms publish approval). */
+  decider: PolicyDecider
 }
 
 export interface PolicyDomainOptions {
@@ -75,6 +78,7 @@ export async function createPolicyDomain(ctx: DomainContext, opts: PolicyDomainO
     actions: policyActions,
     schemas: [],
     authorizer,
+    decider: { evaluate: (projectId, path, input, fallback) => service.evaluateWithFallback(projectId, path, input, fallback) },
     async onProjectDeleted(projectId) {
       await store.deleteProject(projectId)
       // Buffered events of the project are dropped, not written after its log is deleted.

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import { evaluate, RegoError, type BudgetOptions, type TraceEvent } from './rego/index.ts'
-import { fromJs, toJsonText, toJsonTexts } from './rego/value.ts'
+import { fromJs, toJs, toJsonText, toJsonTexts, type Value } from './rego/value.ts'
+import type { CompiledPolicy } from './rego/index.ts'
 import { compileOrThrow, createCompiledCache, type CompiledProject } from './compiled.ts'
 import type { DecisionEvent, DecisionLog } from './decision-log.ts'
 import { applyMask } from './decision-mask.ts'
@@ -124,8 +125,31 @@ export function createPolicyService(deps: PolicyServiceDeps) {
     }
   }
 
+  /** Shipped fallback modules of other domains, compiled once per source text. */
+  const fallbacks = new Map<string, CompiledPolicy>()
+  const EMPTY_DATA: Value = fromJs({})
+
   return {
     decide,
+
+    /** The PolicyDecider contract (src/contracts/policy.ts): other domains' decisions, no decision log. */
+    async evaluateWithFallback(projectId: string, path: string[], input: unknown, fallback: { id: string; raw: string }): Promise<unknown> {
+      const compiled = await cache.get(projectId)
+      const run = (policy: CompiledPolicy, data: Value) => {
+        try {
+          return evaluate(policy, { path: dataRef(path), input: fromJs(input), data, budget: limits.budget }).result
+        } catch (err) {
+          return evalErrors(err)
+        }
+      }
+      let out = run(compiled.policy, compiled.data)
+      if (out === undefined) {
+        let fb = fallbacks.get(fallback.raw)
+        if (!fb) fallbacks.set(fallback.raw, (fb = compileOrThrow([fallback])))
+        out = run(fb, EMPTY_DATA)
+      }
+      return out === undefined ? undefined : toJs(out)
+    },
 
     async query(projectId: string, query: string, input: unknown, strict: boolean): Promise<string> {
       const compiled = await cache.get(projectId)

@@ -163,5 +163,11 @@ export function loadConfig(env: Raw = process.env, cwd = process.cwd()): DyadCon
       maxModules: v.DYAD_POLICY_MAX_MODULES,
       maxBundleBytes: v.DYAD_POLICY_MAX_BUNDLE_BYTES,
     },
+    cms: {
+      maxNamespaceBytes: v.DYAD_CMS_MAX_NAMESPACE_BYTES,
+      longPollMs: v.DYAD_CMS_LONG_POLL_MS,
+      snapshotFile: resolve(dataDir, v.DYAD_CMS_SNAPSHOT_FILE),
+      secretTtlMs: v.DYAD_CMS_SECRET_TTL_MS,
+    },
   }
 }

@@ -9,6 +9,7 @@ import type { DyadConfig } from '../config/types.ts'
 import type { Stores } from '../infra/stores.ts'
 import type { ActionCatalog } from './authorization.ts'
 import type { Metrics } from './metrics.ts'
+import type { PolicyDecider } from './policy.ts'
 
 /** The gateway plugin's name: every domain plugin lists it in `dependencies`. */
 export const GATEWAY_PLUGIN = 'dyad-gateway'
@@ -36,11 +37,16 @@ export interface Domain {
   close(): Promise<void>
 }
 
+/** What domains beyond platform and policy are built with: the context plus the facades of those two. */
+export interface ServiceContext extends DomainContext {
+  policy: PolicyDecider
+}
+
 /**
  * What `plugins/<domain>/index.ts` exports for the composition root: the domain's action slice (known
  * before anything is built, so the catalog is complete when the authorizer is) and its factory.
  */
 export interface DomainModule {
   actions: ActionCatalog
-  create(ctx: DomainContext): Promise<Domain>
+  create(ctx: ServiceContext): Promise<Domain>
 }
