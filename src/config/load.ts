@@ -168,6 +168,8 @@ export function loadConfig(env: Raw = process.env, cwd = process.cwd()): DyadCon
       longPollMs: v.DYAD_CMS_LONG_POLL_MS,
       snapshotFile: resolve(dataDir, v.DYAD_CMS_SNAPSHOT_FILE),
       secretTtlMs: v.DYAD_CMS_SECRET_TTL_MS,
+      maxNamespaces: v.DYAD_CMS_MAX_NAMESPACES,
+      maxWatchers: v.DYAD_CMS_MAX_WATCHERS,
     },
   }
 }

@@ -68,6 +68,8 @@ export const SETTINGS = [
   { env: 'DYAD_CMS_MAX_NAMESPACE_BYTES', type: 'integer', default: '262144', description: 'Largest cms namespace document (a publish writes it twice, below etcd\'s 1.5 MiB request limit).' },
   { env: 'DYAD_CMS_LONG_POLL_MS', type: 'integer', default: '30000', description: 'How long a cms long-poll (Dyad\'s and Apollo\'s notifications) is held before answering 304; below common proxy timeouts.' },
   { env: 'DYAD_CMS_SNAPSHOT_FILE', type: 'string', default: 'cms-snapshot.json', description: 'Last-known-good cms snapshot, relative to the data directory: a process that starts while etcd is unreachable serves from it.' },
+  { env: 'DYAD_CMS_MAX_NAMESPACES', type: 'integer', default: '2000', description: 'Most cms namespaces one project may hold (every process keeps every head in memory).' },
+  { env: 'DYAD_CMS_MAX_WATCHERS', type: 'integer', default: '5000', description: 'Most open cms watches (SSE and long-poll) one project may hold on one process; past it a watch gets 429.' },
   { env: 'DYAD_CMS_SECRET_TTL_MS', type: 'integer', default: '60000', description: 'How long a resolved cms secret reference is cached.' },
   { env: 'DYAD_RATE_LIMIT_PER_MINUTE', type: 'integer', default: '6000', description: 'Requests per minute per principal (0 disables).' },
 ] as const satisfies readonly Setting[]

@@ -35,5 +35,5 @@ export interface DyadConfig {
   bootstrapAdminKey?: string
   rateLimitPerMinute: number
   policy: { timeoutMs: number; maxSteps: number; maxMemoryBytes: number; maxModuleBytes: number; maxModules: number; maxBundleBytes: number }
-  cms: { maxNamespaceBytes: number; longPollMs: number; snapshotFile: string; secretTtlMs: number }
+  cms: { maxNamespaceBytes: number; longPollMs: number; snapshotFile: string; secretTtlMs: number; maxNamespaces: number; maxWatchers: number }
 }

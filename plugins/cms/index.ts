@@ -1,0 +1,57 @@
+/**
+ * The cms domain: configuration management (apps, environments, clusters, namespaces; drafts,
+ * releases, approval by policy, gray rollout, rollback), reads from memory, watch by SSE and
+ * long-poll, secret references, export/import. State lives in the key-value port (etcd).
+ */
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import type { DomainModule, ServiceContext } from '../../src/contracts/domain.ts'
+import { GATEWAY_PLUGIN } from '../../src/contracts/domain.ts'
+import { cmsActions } from './actions.ts'
+import { createConfigCache } from './cache.ts'
+import { manageRoutes } from './routes/manage.ts'
+import { readRoutes } from './routes/reads.ts'
+import { releaseRoutes } from './routes/releases.ts'
+import { transferRoutes } from './routes/transfer.ts'
+import { cmsSchemas } from './schemas.ts'
+import { createSecretResolver, secretPath } from './secrets.ts'
+import { createCmsService } from './service.ts'
+import { createCmsStore } from './store.ts'
+
+export { cmsActions } from './actions.ts'
+
+export async function createCmsDomain(ctx: ServiceContext) {
+  const { config, log } = ctx
+  const store = createCmsStore(ctx.ports.kv)
+  const cache = createConfigCache({ kv: ctx.ports.kv, snapshotFile: config.cms.snapshotFile, log })
+  await cache.start()
+  const resolver = createSecretResolver(ctx.ports.secrets, config.cms.secretTtlMs)
+  const service = createCmsService({ store, cache, policy: ctx.policy, dc: config.dc, maxNamespaceBytes: config.cms.maxNamespaceBytes, maxNamespaces: config.cms.maxNamespaces })
+  ctx.metrics.gauge('dyad_cms_cache_revision', 'Store revision the cms cache has applied.', [], { collect: () => cache.revision })
+  ctx.metrics.gauge('dyad_cms_cache_stale', '1 while cms serves from its last-known-good snapshot because the store has not answered.', [], { collect: () => (cache.stale ? 1 : 0) })
+
+  async function routes(app: FastifyInstance) {
+    await app.register(manageRoutes, { service })
+    await app.register(releaseRoutes, { service })
+    await app.register(readRoutes, { cache, secrets: resolver, longPollMs: config.cms.longPollMs, maxWatchers: config.cms.maxWatchers })
+    await app.register(transferRoutes, { service, cache, secrets: ctx.ports.secrets, resolver })
+  }
+
+  return {
+    name: 'cms',
+    plugin: fp(routes, { name: 'dyad-cms', dependencies: [GATEWAY_PLUGIN], encapsulate: true }),
+    actions: cmsActions,
+    schemas: cmsSchemas,
+    service,
+    cache,
+    async onProjectDeleted(projectId: string) {
+      await service.onProjectDeleted(projectId)
+      for (const name of await ctx.ports.secrets.list(secretPath(projectId, ''))) await ctx.ports.secrets.delete(name)
+    },
+    async close() {
+      await cache.close()
+    },
+  }
+}
+
+export const cmsDomain: DomainModule = { actions: cmsActions, create: createCmsDomain }
