@@ -43,8 +43,8 @@ export const checkDocument = {
       try {
         parseFlagDefinitions(parsed.value)
       } catch (err) {
-        const e = err as Error & { pointer?: string }
-        throw CmsErrors.invalidDocument(`invalid flag definitions: ${e.message}`, { pointer: e.pointer })
+        const e = err as Error & { details?: { pointer?: string } }
+        throw CmsErrors.invalidDocument(`invalid flag definitions: ${e.message}`, { pointer: e.details?.pointer })
       }
     }
     return parsed

@@ -8,6 +8,7 @@ export const CmsErrors = {
   envNotFound: defineError('CMS_ENV_NOT_FOUND', 404, 'The environment does not exist for this app.'),
   namespaceNotFound: defineError('CMS_NAMESPACE_NOT_FOUND', 404, 'The namespace does not exist.'),
   draftNotFound: defineError('CMS_DRAFT_NOT_FOUND', 404, 'The namespace has no draft.'),
+  notFoundKey: defineError('CMS_ACCESS_KEY_NOT_FOUND', 404, 'The access key does not exist.'),
   releaseNotFound: defineError('CMS_RELEASE_NOT_FOUND', 404, 'The release does not exist.'),
   notPublished: defineError('CMS_NOT_PUBLISHED', 404, 'The namespace has no release yet.'),
   exists: defineError('CMS_ALREADY_EXISTS', 409, 'It already exists.'),

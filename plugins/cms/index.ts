@@ -17,6 +17,12 @@ import { cmsSchemas } from './schemas.ts'
 import { createSecretResolver, secretPath } from './secrets.ts'
 import { createCmsService } from './service.ts'
 import { createCmsStore } from './store.ts'
+import { FLAGS_NAMESPACE } from './documents.ts'
+import { parseFlagDefinitions, type FlagSet } from './flags/index.ts'
+import { parseDocument } from './formats/index.ts'
+import { DEFAULT_CLUSTER, type Release } from './model.ts'
+import { ofrepRoutes } from './routes/ofrep.ts'
+import { CmsErrors } from './errors.ts'
 
 export { cmsActions } from './actions.ts'
 
@@ -30,11 +36,23 @@ export async function createCmsDomain(ctx: ServiceContext) {
   ctx.metrics.gauge('dyad_cms_cache_revision', 'Store revision the cms cache has applied.', [], { collect: () => cache.revision })
   ctx.metrics.gauge('dyad_cms_cache_stale', '1 while cms serves from its last-known-good snapshot because the store has not answered.', [], { collect: () => (cache.stale ? 1 : 0) })
 
+  // Flag sets parsed once per release object the cache holds (a new head brings new objects).
+  const flagSets = new WeakMap<Release, FlagSet>()
+  function flags(projectId: string, app: string, env: string) {
+    if (!cache.hasEnv(projectId, app, env)) throw CmsErrors.envNotFound(`environment ${env} of app ${app} does not exist`)
+    const release = cache.head({ projectId, app, env, cluster: DEFAULT_CLUSTER, namespace: FLAGS_NAMESPACE })?.main
+    if (!release) return undefined
+    let set = flagSets.get(release)
+    if (!set) flagSets.set(release, (set = parseFlagDefinitions(parseDocument(release.format, release.content).value)))
+    return { set, etag: `"${release.key}"` }
+  }
+
   async function routes(app: FastifyInstance) {
     await app.register(manageRoutes, { service })
     await app.register(releaseRoutes, { service })
     await app.register(readRoutes, { cache, secrets: resolver, longPollMs: config.cms.longPollMs, maxWatchers: config.cms.maxWatchers })
     await app.register(transferRoutes, { service, cache, secrets: ctx.ports.secrets, resolver })
+    await app.register(ofrepRoutes, { flags })
   }
 
   return {

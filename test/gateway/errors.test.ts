@@ -29,6 +29,13 @@ const AREA_OF_FILE: Record<string, string[]> = {
   'plugins/platform/errors.ts': ['PLATFORM_'],
   'plugins/policy/errors.ts': ['POLICY_', 'opa'],
   'plugins/policy/bundle/errors.ts': ['BUNDLE_'],
+  'plugins/cms/errors.ts': ['CMS_'],
+  'plugins/cms/flags/errors.ts': ['CMS_FLAGS_'],
+  'plugins/cms/apollo/errors.ts': ['CMS_APOLLO_'],
+  // Not registry areas: the formats module's FormatError is a plain error the cms domain maps to
+  // CMS_INVALID_DOCUMENT, and the client's CmsClientError carries the server's codes.
+  'plugins/cms/formats/errors.ts': [],
+  'plugins/cms/client/errors.ts': [],
   // OPA's language error codes (rego_parse_error, ...) travel inside OPA's `errors` list, not as a
   // response code: they are OPA's vocabulary and are not registered.
   'plugins/policy/rego/errors.ts': [],
