@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { cmsPropagation, cmsRead, cmsWatchers } from './cms-scenarios.ts'
 import { httpEmbedded, httpPostgres } from './http-scenarios.ts'
 import { regoAuthz } from './rego-authz.ts'
 import { regoHostile } from './rego-hostile.ts'
@@ -17,7 +18,7 @@ import { regoScaling } from './rego-scaling.ts'
 import { markdownTable, renderTable } from './report.ts'
 import type { Scenario, ScenarioResult } from './scenario.ts'
 
-const SCENARIOS: Scenario[] = [regoRbac, regoAuthz, regoScaling, regoHostile, httpEmbedded, httpPostgres]
+const SCENARIOS: Scenario[] = [regoRbac, regoAuthz, regoScaling, regoHostile, httpEmbedded, httpPostgres, cmsRead, cmsPropagation, cmsWatchers]
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url))
 const REEXEC_MARK = 'DYAD_BENCH_CHILD'
 
