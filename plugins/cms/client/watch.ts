@@ -16,7 +16,7 @@
  * a fresh client fetches each once (a 304 when it already holds that release, e.g. from its file).
  * The resume revision moves only with announcements, never with the `ready` event's revision.
  */
-import { CmsClientError, errorFromResponse, transportError } from './errors.ts'
+import { ClientCodes, CmsClientError, errorFromResponse, transportError } from './errors.ts'
 import type { Requester } from './http.ts'
 import { createSseParser } from './sse.ts'
 import type { CmsClientOptions, ConfigChangeEvent, ConfigSnapshot, Watch, WatchOptions } from './types.ts'
@@ -114,7 +114,7 @@ export function startWatch(deps: WatchDeps, wopts: WatchOptions = {}): Watch {
       const { res, done } = await requester.send(watchUrl('/watch'), { headers: { accept: 'text/event-stream' }, signal: conn.signal, timeoutMs: 0, what: 'watch' })
       try {
         if (res.status !== 200) throw await errorFromResponse(res, 'watch')
-        if (!res.body) throw new CmsClientError({ status: res.status, code: 'CLIENT_INVALID_RESPONSE', message: 'watch: no body' })
+        if (!res.body) throw new CmsClientError({ status: res.status, code: ClientCodes.invalidResponse, message: 'watch: no body' })
         let failure: unknown
         let queue = Promise.resolve()
         const parser = createSseParser({
@@ -133,7 +133,7 @@ export function startWatch(deps: WatchDeps, wopts: WatchOptions = {}): Watch {
               if (typeof body.namespace !== 'string' || !Number.isSafeInteger(revision)) throw new Error('no namespace or revision')
               a = { namespace: body.namespace, revision }
             } catch (err) {
-              failure ??= new CmsClientError({ status: 200, code: 'CLIENT_INVALID_RESPONSE', message: `watch: unreadable change event (${(err as Error).message})` })
+              failure ??= new CmsClientError({ status: 200, code: ClientCodes.invalidResponse, message: `watch: unreadable change event (${(err as Error).message})` })
               conn.abort()
               return
             }
@@ -184,7 +184,7 @@ export function startWatch(deps: WatchDeps, wopts: WatchOptions = {}): Watch {
       }
       if (res.status !== 200) throw await errorFromResponse(res, 'long-poll')
       const body = (await res.json()) as { changes?: Array<{ namespace?: unknown; revision?: unknown }> }
-      if (!Array.isArray(body.changes)) throw new CmsClientError({ status: 200, code: 'CLIENT_INVALID_RESPONSE', message: 'long-poll: no changes array' })
+      if (!Array.isArray(body.changes)) throw new CmsClientError({ status: 200, code: ClientCodes.invalidResponse, message: 'long-poll: no changes array' })
       const list = body.changes
         .filter((c): c is { namespace: string; revision: number } => typeof c.namespace === 'string' && Number.isSafeInteger(c.revision))
         .sort((x, y) => x.revision - y.revision)
