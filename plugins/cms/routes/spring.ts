@@ -14,11 +14,11 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { IdSchema } from '../../../src/contracts/schemas.ts'
+import { Errors } from '../../../src/shared/errors.ts'
 import { parseLabels } from '../gray.ts'
 import { DEFAULT_CLUSTER, type ClientInfo, type ConfigReads } from '../model.ts'
 import { NameSchema } from '../schemas.ts'
 import { buildEnvironment } from '../spring/environment.ts'
-import { SpringErrors } from '../spring/errors.ts'
 import { mergeProperties, renderFile, resolvePlaceholders, type FileFormat } from '../spring/files.ts'
 
 export interface SpringRoutesOptions {
@@ -99,7 +99,7 @@ export async function springRoutes(app: FastifyInstance, opts: SpringRoutesOptio
   async function sendFile(req: FastifyRequest<{ Querystring: { resolvePlaceholders?: boolean }; Headers: Headers }>, reply: FastifyReply, projectId: string, label: string | undefined, file: string) {
     const m = FILE_RE.exec(file)
     if (!m || !NAME_RE.test(m[1]!) || !/^[A-Za-z0-9._,]+$/.test(m[2]!)) {
-      throw SpringErrors.notFound(`${file.slice(0, 200)} is not {application}-{profile}.yml, .yaml, .properties or .json`)
+      throw Errors.routeNotFound(`${file.slice(0, 200)} is not {application}-{profile}.yml, .yaml, .properties or .json (Spring Cloud Config's file views).`)
     }
     const format = FORMATS[m[3]!]!
     let props = mergeProperties(environment(req, projectId, m[1]!, m[2]!, label, false))

@@ -15,16 +15,16 @@
  * every application: Dyad reads the app named by `sharedApp` (default `application`), when the
  * project has one with the same environment, below each app's own sources. Profiles that are not
  * environments of the app are skipped (a Spring app often has local-only profiles); when none is, or
- * the app does not exist, the answer is 404, which a Spring client treats as "no remote config"
- * (fatal with fail-fast or a non-optional import).
+ * the app does not exist, the answer is 404 CMS_ENV_NOT_FOUND, which a Spring client treats as "no
+ * remote config" (fatal with fail-fast or a non-optional import).
  *
  * A source is named `dyad:{app}-{env}/{cluster}/{namespace}`: the `-{env}` lets Spring's client mark
  * it profile-specific, as it does `app-dev.yml` from a file-based server.
  */
 import { createHash } from 'node:crypto'
 import { entriesOf } from '../apollo/entries.ts'
+import { CmsErrors } from '../errors.ts'
 import { DEFAULT_CLUSTER, type ClientInfo, type ConfigReads } from '../model.ts'
-import { SpringErrors } from './errors.ts'
 
 export type SourceValue = string | { value: string; origin: string }
 
@@ -87,7 +87,7 @@ export function buildEnvironment(reads: ConfigReads, r: EnvironmentRequest): Spr
     }
   }
   if (!found) {
-    throw SpringErrors.notFound(`App ${r.application} has none of the profiles [${profiles.join(', ')}] as a Dyad environment in this project (or the app does not exist).`)
+    throw CmsErrors.envNotFound(`App ${r.application} has none of the profiles [${profiles.join(', ')}] as a Dyad environment in this project (or the app does not exist).`)
   }
   return {
     name: r.application,

@@ -130,7 +130,7 @@ t.test('profiles: last wins, unknown ones skipped; label: the cluster, with fall
 
   for (const [path, why] of [['nope/prod', 'unknown app'], ['shop/staging', 'unknown env'], ['shop/local,test', 'no profile is an env'], ['application/eu', 'the shared app alone does not make an environment']]) {
     const r = await get(`${base}/${path}`)
-    t.same([r.status, r.body.code], [404, 'CMS_SPRING_NOT_FOUND'], why)
+    t.same([r.status, r.body.code], [404, 'CMS_ENV_NOT_FOUND'], why)
   }
   const noShared = await startServer(t, fake, { sharedApp: '' })
   t.same((await get(`${noShared}/shop/prod`)).body.propertySources.length, 2, 'sharedApp: "" turns the convention off')
