@@ -23,6 +23,10 @@ import { parseDocument } from './formats/index.ts'
 import { DEFAULT_CLUSTER, type Release } from './model.ts'
 import { ofrepRoutes } from './routes/ofrep.ts'
 import { CmsErrors } from './errors.ts'
+import { createAccessKeys } from './access-keys.ts'
+import { accessKeyRoutes } from './routes/access-keys.ts'
+import { apolloRoutes } from './routes/apollo.ts'
+import { springRoutes } from './routes/spring.ts'
 
 export { cmsActions } from './actions.ts'
 
@@ -31,6 +35,7 @@ export async function createCmsDomain(ctx: ServiceContext) {
   const store = createCmsStore(ctx.ports.kv)
   const cache = createConfigCache({ kv: ctx.ports.kv, snapshotFile: config.cms.snapshotFile, log })
   await cache.start()
+  const accessKeys = createAccessKeys(ctx.ports.secrets)
   const resolver = createSecretResolver(ctx.ports.secrets, config.cms.secretTtlMs)
   const service = createCmsService({ store, cache, policy: ctx.policy, dc: config.dc, maxNamespaceBytes: config.cms.maxNamespaceBytes, maxNamespaces: config.cms.maxNamespaces })
   ctx.metrics.gauge('dyad_cms_cache_revision', 'Store revision the cms cache has applied.', [], { collect: () => cache.revision })
@@ -53,6 +58,11 @@ export async function createCmsDomain(ctx: ServiceContext) {
     await app.register(readRoutes, { cache, secrets: resolver, longPollMs: config.cms.longPollMs, maxWatchers: config.cms.maxWatchers })
     await app.register(transferRoutes, { service, cache, secrets: ctx.ports.secrets, resolver })
     await app.register(ofrepRoutes, { flags })
+    await app.register(accessKeyRoutes, { service, keys: accessKeys })
+    // Existing clients, unchanged: Apollo's config service (signed by its access keys, outside the
+    // gateway's schemes) and Spring Cloud Config's environment endpoint (a Dyad API key).
+    await app.register(apolloRoutes, { reads: cache, accessKeys: (p, a) => accessKeys.secrets(p, a), longPollMs: config.cms.longPollMs, maxWatchers: config.cms.maxWatchers })
+    await app.register(springRoutes, { reads: cache })
   }
 
   return {
@@ -65,6 +75,7 @@ export async function createCmsDomain(ctx: ServiceContext) {
     async onProjectDeleted(projectId: string) {
       await service.onProjectDeleted(projectId)
       for (const name of await ctx.ports.secrets.list(secretPath(projectId, ''))) await ctx.ports.secrets.delete(name)
+      await accessKeys.deleteProject(projectId)
     },
     async close() {
       await cache.close()
