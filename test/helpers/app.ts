@@ -1,10 +1,12 @@
 /**
- * Builds a complete Dyad app for a test, in the embedded profile (PGlite on disk in the test's own
- * directory, local secrets), and closes it on teardown. Opening a fresh PGlite runs initdb (several
+ * Builds a complete Dyad app for a test, in the embedded profile (PGlite on disk in a fresh directory
+ * of its own, local secrets), and closes it and removes the directory on teardown. Not
+ * `t.testdir()`: a second call of that in the same test (another app, or a fixture the test wants)
+ * empties the directory under the running app. Opening a fresh PGlite runs initdb (several
  * seconds), so the first call per machine prepares a migrated template database and later calls
  * copy it.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
@@ -37,8 +39,7 @@ async function templateDir(): Promise<string> {
 }
 
 export async function buildTestApp(t: Test, env: Record<string, string> = {}): Promise<DyadApp & { dataDir: string }> {
-  const dataDir = t.testdir()
-  mkdirSync(dataDir, { recursive: true })
+  const dataDir = mkdtempSync(join(tmpdir(), 'dyad-test-app-'))
   cpSync(await templateDir(), join(dataDir, 'pglite'), { recursive: true })
   const config = loadConfig({
     DYAD_DATA_DIR: dataDir,
@@ -49,7 +50,10 @@ export async function buildTestApp(t: Test, env: Record<string, string> = {}): P
     ...env,
   })
   const dyad = await buildApp({ config, logger: env.DYAD_LOG_LEVEL ? undefined : false })
-  t.teardown(() => dyad.app.close())
+  t.teardown(async () => {
+    await dyad.app.close()
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 })
+  })
   return { ...dyad, dataDir }
 }
 

@@ -138,9 +138,8 @@ export async function listenApp(dataDir: string, env: Record<string, string>, po
 }
 
 /**
- * A fresh app on a data directory of its own, listening; closed and removed on teardown. (Not
- * `buildTestApp`: its directory is the test's `t.testdir()`, so two apps built in one test would
- * share one PGlite directory.)
+ * A fresh app on a data directory of its own, listening; closed and removed on teardown. Unlike
+ * `buildTestApp`'s, it can be restarted on the same directory (with other settings).
  */
 export async function startApp(t: Test, env: Record<string, string>): Promise<RunningApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dyad-cms-test-'))
