@@ -24,7 +24,7 @@ function syncDecision(d: Decision | Promise<Decision>): Decision {
 export async function facadeCases(catalog: ActionCatalog): Promise<DecisionCase[]> {
   const roleOf = (_p: string, s: string): ProjectRole | null => (s === 'alice' || s.startsWith('user-') ? 'project-user' : null)
   const make = (decisionCacheSize: number) =>
-    createRegoAuthorizer({ catalog, roles: { roleOf }, store: { getAuthzOverride: async () => undefined }, log: { error: () => {} }, decisionCacheSize })
+    createRegoAuthorizer({ catalog, roles: { roleOf }, store: { getAuthzOverride: async () => undefined }, log: { error: () => {}, warn: () => {} }, decisionCacheSize })
   const off = make(0)
   const on = make(CACHE_SIZE)
   const alice: Principal = { subject: 'alice', via: 'api-key', keyId: 'k1', projectScope: null, platformAdmin: false }

@@ -84,5 +84,9 @@ export function createCompiledCache(deps: { store: PolicyStore; onCompileFailure
     invalidate(projectId: string) {
       if (entries.has(projectId)) reload(projectId).catch(() => {})
     },
+    /** Every loaded project may be stale (a watch that was not open): recompile them all. */
+    invalidateAll() {
+      for (const projectId of entries.keys()) reload(projectId).catch(() => {})
+    },
   }
 }

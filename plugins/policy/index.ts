@@ -11,6 +11,7 @@ import { GATEWAY_PLUGIN } from '../../src/contracts/domain.ts'
 import type { PolicyDecider } from '../../src/contracts/policy.ts'
 import { policyActions } from './actions.ts'
 import { createRegoAuthorizer, type RegoAuthorizer, type RoleDirectory } from './authz/authorizer.ts'
+import { createLastKnownAuthz } from './authz/last-known.ts'
 import { createDecisionLog, DECISION_LOGS } from './decision-log.ts'
 import { createPolicyService } from './service.ts'
 import { createPolicyStore } from './store.ts'
@@ -41,7 +42,8 @@ export async function createPolicyDomain(ctx: DomainContext, opts: PolicyDomainO
   const { config, log } = ctx
   const store = createPolicyStore(ctx.ports.kv)
   const decisions = createDecisionLog({ appData: ctx.ports.appData, metrics: ctx.metrics, log })
-  const authorizer = createRegoAuthorizer({ catalog: opts.catalog, roles: opts.roles, store, log })
+  const lastKnown = createLastKnownAuthz({ file: config.policy.authzSnapshotFile, log })
+  const authorizer = createRegoAuthorizer({ catalog: opts.catalog, roles: opts.roles, store, log, lastKnown })
   const decided = ctx.metrics.counter('dyad_policy_decisions_total', 'Policy decisions (OPA Data and default-decision APIs), by outcome.', ['outcome'])
   const evalSeconds = ctx.metrics.histogram('dyad_policy_eval_seconds', 'Evaluation time of policy decisions.', [], [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1])
   const cacheStat = (name: string, help: string, read: (s: ReturnType<RegoAuthorizer['cacheStats']>) => number) =>
@@ -62,7 +64,10 @@ export async function createPolicyDomain(ctx: DomainContext, opts: PolicyDomainO
   })
   // One invalidation path: the watch (changes from either DC) drops compiled policies and the
   // authorizer's compiled replacement for the project.
-  const watch = await service.start((projectId) => authorizer.invalidate(projectId))
+  const watch = await service.start(
+    (projectId) => authorizer.invalidate(projectId),
+    () => authorizer.invalidateAll(),
+  )
 
   async function routes(app: FastifyInstance) {
     await app.register(opaDataRoutes, { service })
@@ -84,10 +89,11 @@ export async function createPolicyDomain(ctx: DomainContext, opts: PolicyDomainO
       // Buffered events of the project are dropped, not written after its log is deleted.
       await decisions.forget(projectId)
       await ctx.ports.appData.deleteCollection(projectId, DECISION_LOGS)
-      authorizer.invalidate(projectId)
+      authorizer.forget(projectId)
     },
     async close() {
       await watch.cancel().catch(() => {})
+      await lastKnown.flush()
       await decisions.close()
     },
   }

@@ -14,6 +14,10 @@ import { applyMask } from './decision-mask.ts'
 import { deleteAt, getAt, patchAt, putAt, type PatchOp } from './data-doc.ts'
 import { PolicyErrors } from './errors.ts'
 import type { PolicyStore } from './store.ts'
+import { KvErrors } from '../../src/infra/kv/errors.ts'
+
+/** Pause between attempts to open the policy watch when the store was unreachable at start. */
+const WATCH_RETRY_MS = 1_000
 
 export interface PolicyLimits {
   maxModuleBytes: number
@@ -54,7 +58,7 @@ export interface PolicyServiceDeps {
   decisions: DecisionLog
   dc: string
   limits: PolicyLimits
-  log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void }
+  log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void; info(obj: object, msg: string): void }
   /** Told of every decision: evaluation time and whether it failed (for metrics). */
   onDecision?(evalNs: number, failed: boolean): void
 }
@@ -241,12 +245,51 @@ export function createPolicyService(deps: PolicyServiceDeps) {
       return (await cache.get(projectId)).snapshot
     },
 
-    /** Subscribe to changes from both DCs; `onAuthzChange` hears about authorization-policy replacements. */
-    async start(onAuthzChange: (projectId: string) => void) {
-      return store.watch(
-        (projectId, kind) => (kind === 'authz' ? onAuthzChange(projectId) : cache.invalidate(projectId)),
-        (err) => deps.log.warn({ err }, 'policy watch error; retrying'),
-      )
+    /**
+     * Subscribe to changes from both DCs; `onAuthzChange` hears about authorization-policy
+     * replacements. A store that cannot be reached at start does not stop the process (it serves
+     * what it can, as the cms domain does from its snapshot): the watch is opened in the background,
+     * retried every second, and once open every loaded project is re-read (`onResync`), since
+     * changes made in the meantime were never seen.
+     */
+    async start(onAuthzChange: (projectId: string) => void, onResync: () => void = () => {}) {
+      const open = () =>
+        store.watch(
+          (projectId, kind) => (kind === 'authz' ? onAuthzChange(projectId) : cache.invalidate(projectId)),
+          (err) => deps.log.warn({ err }, 'policy watch error; retrying'),
+        )
+      let watch: Awaited<ReturnType<typeof open>> | undefined
+      let stopped = false
+      let timer: NodeJS.Timeout | undefined
+      try {
+        watch = await open()
+      } catch (err) {
+        if (!KvErrors.unavailable.is(err)) throw err
+        deps.log.warn({ err }, 'key-value store unreachable at start: policy changes are watched once it answers')
+        const retry = () => {
+          timer = undefined
+          open().then(
+            (w) => {
+              if (stopped) return void w.cancel().catch(() => {})
+              watch = w
+              deps.log.info({}, 'policy watch open; re-reading loaded policies')
+              cache.invalidateAll()
+              onResync()
+            },
+            () => {
+              if (!stopped) timer = setTimeout(retry, WATCH_RETRY_MS).unref()
+            },
+          )
+        }
+        timer = setTimeout(retry, WATCH_RETRY_MS).unref()
+      }
+      return {
+        async cancel() {
+          stopped = true
+          clearTimeout(timer)
+          await watch?.cancel()
+        },
+      }
     },
   }
 }

@@ -7,7 +7,7 @@
  * DCs updating different subtrees at once never lose either write (the loser retries).
  */
 import { createHash } from 'node:crypto'
-import type { KvStore } from '../../src/infra/ports/kv.ts'
+import type { KvStore, KvWatch } from '../../src/infra/ports/kv.ts'
 import { PolicyErrors } from './errors.ts'
 
 export interface PolicySnapshot {
@@ -103,7 +103,13 @@ export function createPolicyStore(kv: KvStore) {
         if (projectId) onChange(projectId, kind)
       }
       const a = await kv.watch('policy/', parse('policy'), { onError })
-      const b = await kv.watch('authz/', parse('authz'), { onError })
+      let b: KvWatch
+      try {
+        b = await kv.watch('authz/', parse('authz'), { onError })
+      } catch (err) {
+        await a.cancel().catch(() => {})
+        throw err
+      }
       return { cancel: async () => void (await Promise.all([a.cancel(), b.cancel()])) }
     },
   }

@@ -162,6 +162,7 @@ export function loadConfig(env: Raw = process.env, cwd = process.cwd()): DyadCon
       maxModuleBytes: v.DYAD_POLICY_MAX_MODULE_BYTES,
       maxModules: v.DYAD_POLICY_MAX_MODULES,
       maxBundleBytes: v.DYAD_POLICY_MAX_BUNDLE_BYTES,
+      authzSnapshotFile: resolve(dataDir, v.DYAD_AUTHZ_SNAPSHOT_FILE),
     },
     cms: {
       maxNamespaceBytes: v.DYAD_CMS_MAX_NAMESPACE_BYTES,

@@ -65,6 +65,7 @@ export const SETTINGS = [
   { env: 'DYAD_POLICY_MAX_MODULE_BYTES', type: 'integer', default: '262144', description: 'Largest accepted Rego module.' },
   { env: 'DYAD_POLICY_MAX_MODULES', type: 'integer', default: '1000', description: 'Most Rego modules a project may hold.' },
   { env: 'DYAD_POLICY_MAX_BUNDLE_BYTES', type: 'integer', default: '8388608', description: 'Largest accepted bundle upload (compressed); it may inflate to 8 times this.' },
+  { env: 'DYAD_AUTHZ_SNAPSHOT_FILE', type: 'string', default: 'authz-snapshot.json', description: "Last-known-good projects' authorization replacements, relative to the data directory: used only while etcd is unreachable, so a process restarted during an outage decides as before." },
   { env: 'DYAD_CMS_MAX_NAMESPACE_BYTES', type: 'integer', default: '262144', description: 'Largest cms namespace document (a publish writes it twice, below etcd\'s 1.5 MiB request limit).' },
   { env: 'DYAD_CMS_LONG_POLL_MS', type: 'integer', default: '30000', description: 'How long a cms long-poll (Dyad\'s and Apollo\'s notifications) is held before answering 304; below common proxy timeouts.' },
   { env: 'DYAD_CMS_SNAPSHOT_FILE', type: 'string', default: 'cms-snapshot.json', description: 'Last-known-good cms snapshot, relative to the data directory: a process that starts while etcd is unreachable serves from it.' },

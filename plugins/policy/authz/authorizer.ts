@@ -26,6 +26,8 @@ import { PolicyErrors } from '../errors.ts'
 import type { PolicyStore } from '../store.ts'
 import { prepareAuthzPolicy, type AuthzPolicy } from './authz-policy.ts'
 import type { DecisionCacheStats } from './decision-cache.ts'
+import type { LastKnownAuthz } from './last-known.ts'
+import { KvErrors } from '../../../src/infra/kv/errors.ts'
 
 export const SHIPPED_AUTHZ = readFileSync(new URL('./authz.rego', import.meta.url), 'utf8')
 const BUDGET = { timeoutMs: 100, maxSteps: 1_000_000 }
@@ -41,6 +43,10 @@ export interface RegoAuthorizer extends Authorizer {
   authorize(principal: Principal, action: string, resource: Resource): Decision | Promise<Decision>
   /** A project's replacement changed (from either DC): drop its compile and its cached decisions. */
   invalidate(projectId: string): void
+  /** Drops every compiled replacement (a watch that was not open may have missed changes). */
+  invalidateAll(): void
+  /** The project is gone: drop its replacement here and in the last-known-good snapshot. */
+  forget(projectId: string): void
   /** Compiles a candidate replacement and checks it answers a sample request with the right shape. */
   validateReplacement(raw: string): void
   /** Decision-cache counters summed over the shipped policy and every loaded replacement. */
@@ -52,7 +58,9 @@ export interface RegoAuthorizerDeps {
   catalog: ActionCatalog
   roles: RoleDirectory
   store: Pick<PolicyStore, 'getAuthzOverride'>
-  log: { error(obj: object, msg: string): void }
+  log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void }
+  /** Replacements as last read, used only while the store is unreachable (see last-known.ts). */
+  lastKnown?: LastKnownAuthz
   /** Decisions cached per compiled policy (0 turns the cache off; default 10,000). */
   decisionCacheSize?: number
 }
@@ -68,10 +76,27 @@ export function createRegoAuthorizer(deps: RegoAuthorizerDeps): RegoAuthorizer {
   /** A project's replacement (null: none), or its load in flight. */
   const overrides = new Map<string, Loaded | Promise<Loaded>>()
 
+  /** The project's replacement from the store; while the store is unreachable, the last one read. */
+  function read(projectId: string): Promise<string | undefined> {
+    const lastKnown = deps.lastKnown
+    return deps.store.getAuthzOverride(projectId).then(
+      (raw) => {
+        lastKnown?.remember(projectId, raw ?? null)
+        return raw
+      },
+      (err) => {
+        const known = KvErrors.unavailable.is(err) ? lastKnown?.recall(projectId) : undefined
+        if (known === undefined) throw err
+        deps.log.warn({ projectId }, 'key-value store unreachable: deciding with the last-known authorization policy of the project')
+        return known ?? undefined
+      },
+    )
+  }
+
   function load(projectId: string): Promise<Loaded> {
-    const p: Promise<Loaded> = deps.store
-      .getAuthzOverride(projectId)
-      .then((raw) => (raw ? prepareAuthzPolicy(compileModules({ files: { [`authz/${projectId}.rego`]: raw } }), prepare) : null))
+    const p: Promise<Loaded> = read(projectId).then((raw) =>
+      raw ? prepareAuthzPolicy(compileModules({ files: { [`authz/${projectId}.rego`]: raw } }), prepare) : null,
+    )
     overrides.set(projectId, p)
     // Only the load that is still current may settle the entry: an invalidate during the read
     // has already removed it, and the next request reads again.
@@ -120,6 +145,13 @@ export function createRegoAuthorizer(deps: RegoAuthorizerDeps): RegoAuthorizer {
     },
     invalidate(projectId) {
       overrides.delete(projectId)
+    },
+    invalidateAll() {
+      overrides.clear()
+    },
+    forget(projectId) {
+      overrides.delete(projectId)
+      deps.lastKnown?.forget(projectId)
     },
     validateReplacement(raw) {
       if (!/^\s*package\s+dyad\.authz\s*$/m.test(raw)) throw PolicyErrors.invalidParameter('the replacement must declare `package dyad.authz`')

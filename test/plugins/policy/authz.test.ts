@@ -4,6 +4,10 @@
  * denies (fails closed).
  */
 import t from 'tap'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { KvErrors } from '../../../src/infra/kv/errors.ts'
+import { createLastKnownAuthz } from '../../../plugins/policy/authz/last-known.ts'
 import type { Principal, ProjectRole } from '../../../src/contracts/principal.ts'
 import { ACTIONS } from '../../../src/app.ts'
 import { createRoleAuthorizer } from '../../helpers/role-oracle.ts'
@@ -33,7 +37,7 @@ for (const mode of ['sync', 'async'] as const) {
   t.test(`the shipped Rego policy decides exactly like the role table (${mode} roles)`, async (t) => {
     const roles = { roleOf: mode === 'sync' ? roleOf : async (p: string, s: string) => roleOf(p, s) }
     const errors: unknown[] = []
-    const rego = createRegoAuthorizer({ catalog: ACTIONS, roles, store: noOverrides, log: { error: (o) => errors.push(o) } })
+    const rego = createRegoAuthorizer({ catalog: ACTIONS, roles, store: noOverrides, log: { error: (o) => errors.push(o), warn: () => {} } })
     const table = createRoleAuthorizer(ACTIONS, { getMember: async (p, s) => (roleOf(p, s) ? { role: roleOf(p, s)! } : undefined) })
     let compared = 0
     let syncAnswers = 0
@@ -134,7 +138,7 @@ t.test('one owner of the policies: scope rule, replacements, invalidation and pe
   }
   const reads: string[] = []
   const store = { getAuthzOverride: async (p: string) => (reads.push(p), sources[p]) }
-  const rego = createRegoAuthorizer({ catalog: ACTIONS, roles: { roleOf }, store, log: { error: () => {} } })
+  const rego = createRegoAuthorizer({ catalog: ACTIONS, roles: { roleOf }, store, log: { error: () => {}, warn: () => {} } })
   const admin: Principal = { subject: 'root', via: 'api-key', projectScope: null, platformAdmin: true }
   const ask = async (projectId: string, action = 'project.read') => rego.authorize(admin, action, { type: 'project', projectId })
 
@@ -155,4 +159,51 @@ t.test('one owner of the policies: scope rule, replacements, invalidation and pe
   rego.invalidate('pure')
   t.same(await ask('pure'), { allow: true, reason: 'open' }, 'invalidate drops the compile and its cached decisions')
   t.equal(reads.filter((p) => p === 'pure').length, 2)
+})
+
+t.test('store unreachable: replacements as last read (also after a restart), unknown projects denied', async (t) => {
+  const file = join(t.testdir(), 'authz-snapshot.json')
+  const closed = 'package dyad.authz\n\nimport rego.v1\n\ndecision := {"allow": false, "reason": "closed"}\n'
+  const sources: Record<string, string | undefined> = { locked: closed }
+  let down = false
+  const store = {
+    getAuthzOverride: async (p: string) => {
+      if (down) throw KvErrors.unavailable()
+      return sources[p]
+    },
+  }
+  const log = { error: () => {}, warn: () => {} }
+  const admin: Principal = { subject: 'root', via: 'api-key', projectScope: null, platformAdmin: true }
+  const make = () => {
+    const lastKnown = createLastKnownAuthz({ file, log })
+    return { lastKnown, rego: createRegoAuthorizer({ catalog: ACTIONS, roles: { roleOf }, store, log, lastKnown }) }
+  }
+  const ask = (rego: ReturnType<typeof make>['rego'], projectId: string) => rego.authorize(admin, 'project.read', { type: 'project', projectId })
+
+  const first = make()
+  t.same(await ask(first.rego, 'locked'), { allow: false, reason: 'closed' })
+  t.same(await ask(first.rego, 'open'), { allow: true, reason: 'allowed' })
+  await first.lastKnown.flush()
+  t.ok(existsSync(file), 'the snapshot is written')
+
+  // A new process on the same data directory, while the store is down.
+  down = true
+  const second = make()
+  t.same(await ask(second.rego, 'locked'), { allow: false, reason: 'closed' }, 'a replacement read before is still applied')
+  t.same(await ask(second.rego, 'open'), { allow: true, reason: 'allowed' }, 'so is "no replacement"')
+  t.same(await ask(second.rego, 'never-seen'), { allow: false, reason: 'authorization policy error' }, 'a project never read is denied')
+
+  second.rego.forget('locked')
+  await second.lastKnown.flush()
+  second.rego.invalidate('locked')
+  t.same(await ask(second.rego, 'locked'), { allow: false, reason: 'authorization policy error' }, 'a forgotten (deleted) project is no longer known')
+  t.notMatch(readFileSync(file, 'utf8'), /locked/, 'and is gone from the file')
+
+  // Other failures are not masked by the snapshot.
+  down = false
+  store.getAuthzOverride = async () => {
+    throw new Error('boom')
+  }
+  const third = make()
+  t.same(await ask(third.rego, 'open'), { allow: false, reason: 'authorization policy error' }, 'only an unreachable store falls back')
 })
