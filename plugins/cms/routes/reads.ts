@@ -107,6 +107,9 @@ function watchScope(cache: ConfigCache, projectId: string, q: WatchQuery) {
   return { accept, missed }
 }
 
+/** Bytes an SSE stream may have queued for a slow client before it is cut off. */
+const MAX_BUFFERED_BYTES = 1 << 20
+
 export interface ReadRoutesOptions {
   cache: ConfigCache
   secrets: SecretResolver
@@ -240,20 +243,30 @@ export async function readRoutes(app: FastifyInstance, { cache, secrets, longPol
     handler: async (req, reply) => {
       const { projectId } = req.params
       const scope = watchScope(cache, projectId, req.query)
-      const lastId = Number(req.headers['last-event-id'])
-      const since = Number.isSafeInteger(lastId) && lastId >= 0 ? lastId : (req.query.revision ?? cache.revision)
+      // Last-Event-ID (an EventSource reconnecting) wins over `revision`; an empty or malformed one is ignored.
+      const header = req.headers['last-event-id']
+      const lastId = typeof header === 'string' && /^\d{1,15}$/.test(header.trim()) ? Number(header.trim()) : undefined
+      const since = lastId ?? req.query.revision ?? cache.revision
       const release = admit(projectId)
       const res = reply.raw
       reply.hijack()
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no', 'x-request-id': String(req.id) })
-      const send = (c: ConfigChange) => res.write(`id: ${c.revision}\nevent: change\ndata: ${JSON.stringify(changeBody(c))}\n\n`)
-      // The current revision first, so a client that saw no change still learns where to resume.
-      res.write(`retry: 1000\nevent: ready\ndata: ${JSON.stringify({ revision: cache.revision })}\n\n`)
+      // A client that does not read (or reads slower than changes come) is cut off once this much
+      // is buffered for it, instead of holding memory without bound; it reconnects and resumes.
+      const write = (chunk: string) => {
+        if (res.writableLength > MAX_BUFFERED_BYTES) return void res.destroy()
+        res.write(chunk)
+      }
+      const send = (c: ConfigChange) => write(`id: ${c.revision}\nevent: change\ndata: ${JSON.stringify(changeBody(c))}\n\n`)
+      // What the client missed since its revision, then `ready` with the revision this stream is
+      // caught up to (its id lets an EventSource resume from there without a change event).
+      const upTo = cache.revision
       for (const c of scope.missed(since)) send(c)
+      write(`retry: 1000\nid: ${Math.max(upTo, since)}\nevent: ready\ndata: ${JSON.stringify({ revision: upTo })}\n\n`)
       const unsubscribe = cache.subscribe(projectId, (c) => {
         if (scope.accept(c)) send(c)
       })
-      const heartbeat = setInterval(() => res.write(`: keep-alive\n\n`), 15_000)
+      const heartbeat = setInterval(() => write(`: keep-alive\n\n`), 15_000)
       heartbeat.unref()
       const end = () => res.end()
       held.add(end)
