@@ -67,14 +67,24 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
   // Domains. The platform domain comes first: its directory answers who is calling, and deleting a
   // project fans out to every other domain's onProjectDeleted.
   const others: Domain[] = []
-  const platform = await createPlatformDomain(ctx, {
-    purgeProject: async (projectId) => {
-      for (const d of others) await d.onProjectDeleted?.(projectId)
-    },
-  })
-  const policy = await createPolicyDomain(ctx, { catalog: ACTIONS, roles: platform.directory })
-  others.push(policy)
-  for (const d of DOMAINS) others.push(await d.create({ ...ctx, policy: policy.decider }))
+  let platform: Awaited<ReturnType<typeof createPlatformDomain>> | undefined
+  let policy: Awaited<ReturnType<typeof createPolicyDomain>>
+  try {
+    platform = await createPlatformDomain(ctx, {
+      purgeProject: async (projectId) => {
+        for (const d of others) await d.onProjectDeleted?.(projectId)
+      },
+    })
+    policy = await createPolicyDomain(ctx, { catalog: ACTIONS, roles: platform.directory })
+    others.push(policy)
+    for (const d of DOMAINS) others.push(await d.create({ ...ctx, policy: policy.decider }))
+  } catch (err) {
+    // A domain that cannot start must not leave the ones before it (watches, timers) or the stores open.
+    for (const d of [...others].reverse()) await d.close().catch(() => {})
+    await platform?.close().catch(() => {})
+    if (ownsStores) await stores.close().catch(() => {})
+    throw err
+  }
   const domains: Domain[] = [platform, ...others]
 
   // One close hook, in dependency order: stop the domains (watches, buffered writes) before the stores go away.
