@@ -38,8 +38,10 @@ export function createEtcdKv(opts: EtcdKvOptions): KvStore {
     // Streams (watches, keep-alives) are long-lived and must not get a deadline here.
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
   })
+  // cockatiel's maxAttempts counts retries: 1 is two attempts in all (a read is retried once, so a
+  // hung member costs at most two call deadlines).
   const idempotent = retry(handleWhen(isRecoverableError), {
-    maxAttempts: 2,
+    maxAttempts: 1,
     backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1_000 }),
   })
 
