@@ -24,7 +24,8 @@ const migrationsHash = createHash('sha256')
 for (const f of readdirSync(MIGRATIONS_DIR).sort()) migrationsHash.update(f).update(readFileSync(join(MIGRATIONS_DIR, f)))
 const TEMPLATE = join(tmpdir(), `dyad-pglite-template-${migrationsHash.digest('hex').slice(0, 12)}`)
 
-async function templateDir(): Promise<string> {
+/** A migrated PGlite directory to copy (made once per machine and migrations content). */
+export async function pgliteTemplate(): Promise<string> {
   if (existsSync(join(TEMPLATE, 'PG_VERSION'))) return TEMPLATE
   const staging = `${TEMPLATE}.${randomBytes(4).toString('hex')}`
   const db = await createPgliteDatabase({ dataDir: staging })
@@ -40,7 +41,7 @@ async function templateDir(): Promise<string> {
 
 export async function buildTestApp(t: Test, env: Record<string, string> = {}): Promise<DyadApp & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dyad-test-app-'))
-  cpSync(await templateDir(), join(dataDir, 'pglite'), { recursive: true })
+  cpSync(await pgliteTemplate(), join(dataDir, 'pglite'), { recursive: true })
   const config = loadConfig({
     DYAD_DATA_DIR: dataDir,
     DYAD_LOG_LEVEL: 'silent',

@@ -5,8 +5,7 @@
  * and bounded waits.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
-import { createHash, randomBytes } from 'node:crypto'
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { createServer, type AddressInfo, type Server, type Socket, connect } from 'node:net'
 import { join } from 'node:path'
@@ -14,9 +13,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../../src/app.ts'
 import { loadConfig } from '../../../src/config/load.ts'
 import type { Test } from 'tap'
-import { ADMIN_KEY, JWT_SECRET } from '../../helpers/app.ts'
-import { createPgliteDatabase } from '../../../src/infra/sql/pglite.ts'
-import { migrate, MIGRATIONS_DIR } from '../../../src/infra/sql/migrate.ts'
+import { ADMIN_KEY, JWT_SECRET, pgliteTemplate } from '../../helpers/app.ts'
 import { nsUrl } from './setup.ts'
 
 /** Polls `probe` until it returns a value other than undefined, or throws after `ms`. */
@@ -157,27 +154,6 @@ export async function startApp(t: Test, env: Record<string, string>): Promise<Ru
     return r
   }
   return track(started)
-}
-
-/**
- * A migrated PGlite directory to copy: the same template `test/helpers/app.ts` prepares (same name,
- * keyed by the migrations' content), made here if no test has made it yet.
- */
-async function pgliteTemplate(): Promise<string> {
-  const hash = createHash('sha256')
-  for (const f of readdirSync(MIGRATIONS_DIR).sort()) hash.update(f).update(readFileSync(join(MIGRATIONS_DIR, f)))
-  const template = join(tmpdir(), `dyad-pglite-template-${hash.digest('hex').slice(0, 12)}`)
-  if (existsSync(join(template, 'PG_VERSION'))) return template
-  const staging = `${template}.${randomBytes(4).toString('hex')}`
-  const db = await createPgliteDatabase({ dataDir: staging })
-  await migrate(db)
-  await db.close()
-  try {
-    renameSync(staging, template)
-  } catch {
-    rmSync(staging, { recursive: true, force: true })
-  }
-  return template
 }
 
 function running(app: FastifyInstance, dataDir: string, env: Record<string, string>): RunningApp {
