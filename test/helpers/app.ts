@@ -39,7 +39,8 @@ export async function pgliteTemplate(): Promise<string> {
   return TEMPLATE
 }
 
-export async function buildTestApp(t: Test, env: Record<string, string> = {}): Promise<DyadApp & { dataDir: string }> {
+/** `logLines`: collect the app's log (every level) as JSON lines, for tests of what logs must not hold. */
+export async function buildTestApp(t: Test, env: Record<string, string> = {}, opts: { logLines?: string[] } = {}): Promise<DyadApp & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dyad-test-app-'))
   cpSync(await pgliteTemplate(), join(dataDir, 'pglite'), { recursive: true })
   const config = loadConfig({
@@ -50,7 +51,9 @@ export async function buildTestApp(t: Test, env: Record<string, string> = {}): P
     DYAD_DC: 'dc-test',
     ...env,
   })
-  const dyad = await buildApp({ config, logger: env.DYAD_LOG_LEVEL ? undefined : false })
+  const lines = opts.logLines
+  const logger = lines ? { level: 'trace', stream: { write: (line: string) => void lines.push(line) } } : env.DYAD_LOG_LEVEL ? undefined : false
+  const dyad = await buildApp({ config, logger })
   t.teardown(async () => {
     await dyad.app.close()
     rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 })

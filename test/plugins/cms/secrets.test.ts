@@ -11,7 +11,8 @@ import { createTeam, nsUrl } from './setup.ts'
 const SECRET = 'hunter2-' + 'x'.repeat(20)
 
 t.test('secret references resolve only for allowed callers and never leak', async (t) => {
-  const { app, stores } = await buildTestApp(t, { DYAD_CMS_MAX_NAMESPACE_BYTES: '4096' })
+  const logLines: string[] = []
+  const { app, stores } = await buildTestApp(t, { DYAD_CMS_MAX_NAMESPACE_BYTES: '4096' }, { logLines })
   const { admin, alice, bob } = await createTeam(app, 'bank')
   const base = '/v1/projects/bank/cms'
   await app.inject({ method: 'POST', url: `${base}/apps`, headers: alice, payload: { name: 'core' } })
@@ -57,6 +58,8 @@ t.test('secret references resolve only for allowed callers and never leak', asyn
     t.equal(res.statusCode, 200, `${url}: ${res.body.slice(0, 200)}`)
     t.notMatch(res.body, SECRET, `not in ${url}`)
   }
+  t.ok(logLines.length > 20, `the app logged (${logLines.length} lines at trace level)`)
+  t.notOk(logLines.some((l) => l.includes(SECRET)), 'not in the log')
 })
 
 t.test('export, import into another project, and limits', async (t) => {
