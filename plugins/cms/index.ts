@@ -24,6 +24,7 @@ import { DEFAULT_CLUSTER, type Release } from './model.ts'
 import { ofrepRoutes } from './routes/ofrep.ts'
 import { CmsErrors } from './errors.ts'
 import { createAccessKeys } from './access-keys.ts'
+import { createInstanceSync } from './instances-sync.ts'
 import { accessKeyRoutes } from './routes/access-keys.ts'
 import { apolloRoutes } from './routes/apollo.ts'
 import { springRoutes } from './routes/spring.ts'
@@ -35,6 +36,8 @@ export async function createCmsDomain(ctx: ServiceContext) {
   const store = createCmsStore(ctx.ports.kv)
   const cache = createConfigCache({ kv: ctx.ports.kv, snapshotFile: config.cms.snapshotFile, log })
   await cache.start()
+  const instances = createInstanceSync({ kv: ctx.ports.kv, instances: cache.instances, dc: config.dc, log })
+  instances.start()
   const accessKeys = createAccessKeys(ctx.ports.secrets)
   const resolver = createSecretResolver(ctx.ports.secrets, config.cms.secretTtlMs)
   const service = createCmsService({ store, cache, policy: ctx.policy, dc: config.dc, maxNamespaceBytes: config.cms.maxNamespaceBytes, maxNamespaces: config.cms.maxNamespaces })
@@ -55,7 +58,7 @@ export async function createCmsDomain(ctx: ServiceContext) {
   async function routes(app: FastifyInstance) {
     await app.register(manageRoutes, { service })
     await app.register(releaseRoutes, { service })
-    await app.register(readRoutes, { cache, secrets: resolver, longPollMs: config.cms.longPollMs, maxWatchers: config.cms.maxWatchers })
+    await app.register(readRoutes, { cache, secrets: resolver, longPollMs: config.cms.longPollMs, maxWatchers: config.cms.maxWatchers, instances })
     await app.register(transferRoutes, { service, cache, secrets: ctx.ports.secrets, resolver })
     await app.register(ofrepRoutes, { flags })
     await app.register(accessKeyRoutes, { service, keys: accessKeys })
@@ -78,6 +81,7 @@ export async function createCmsDomain(ctx: ServiceContext) {
       await accessKeys.deleteProject(projectId)
     },
     async close() {
+      await instances.close()
       await cache.close()
     },
   }

@@ -115,6 +115,6 @@ export interface ConfigReads {
   nextChange(projectId: string, accept: (c: ConfigChange) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<ConfigChange | undefined>
   /** Every change of the project, as it is applied to the cache. Returns the unsubscribe function. */
   subscribe(projectId: string, listener: (c: ConfigChange) => void): () => void
-  /** Records that a client holds a release (Apollo's "instances" view). Cheap, in memory, flushed in batches. */
+  /** Records that a client holds a release (Apollo's "instances" view). Cheap, in memory; published in batches (instances-sync.ts). */
   recordInstance(ref: NamespaceRef, client: ClientInfo, releaseKey: string): void
 }

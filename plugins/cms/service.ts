@@ -199,8 +199,8 @@ export function createCmsService(deps: CmsServiceDeps) {
     },
     async deleteNamespace(ref: NamespaceRef) {
       await requireNamespace(ref)
-      const { keys: ks, prefix } = keys.ofNamespace(ref)
-      await store.deletePrefixes([prefix], ks)
+      const { keys: ks, prefixes } = keys.ofNamespace(ref)
+      await store.deletePrefixes(prefixes, ks)
       await settle(await store.kv.revision())
     },
 

@@ -79,12 +79,15 @@ export const keys = {
   draft: (r: NamespaceRef) => `cms/d/${r.projectId}/${nsPath(r)}`,
   releases: (r: NamespaceRef) => `cms/r/${r.projectId}/${nsPath(r)}/`,
   release: (r: NamespaceRef, seq: number) => `cms/r/${r.projectId}/${nsPath(r)}/${seqKey(seq)}`,
+  /** Each process's published part of a namespace's instances view (under that process's lease). */
+  instances: (r: NamespaceRef) => `cms/i/${r.projectId}/${nsPath(r)}/`,
+  instance: (r: NamespaceRef, process: string) => `cms/i/${r.projectId}/${nsPath(r)}/${process}`,
   /** Every prefix one project's data lives under. */
-  project: (p: string) => ['c', 'm', 'd', 'r'].map((k) => `cms/${k}/${p}/`),
+  project: (p: string) => ['c', 'm', 'd', 'r', 'i'].map((k) => `cms/${k}/${p}/`),
   /** Every prefix one app's data lives under (its record itself is `app`). */
-  ofApp: (p: string, app: string) => [`cms/c/${p}/env/${app}/`, `cms/c/${p}/head/${app}/`, ...['m', 'd', 'r'].map((k) => `cms/${k}/${p}/${app}/`)],
+  ofApp: (p: string, app: string) => [`cms/c/${p}/env/${app}/`, `cms/c/${p}/head/${app}/`, ...['m', 'd', 'r', 'i'].map((k) => `cms/${k}/${p}/${app}/`)],
   /** Every key of one namespace (releases included). */
-  ofNamespace: (r: NamespaceRef) => ({ keys: [keys.head(r), keys.namespace(r), keys.draft(r)], prefix: keys.releases(r) }),
+  ofNamespace: (r: NamespaceRef) => ({ keys: [keys.head(r), keys.namespace(r), keys.draft(r)], prefixes: [keys.releases(r), keys.instances(r)] }),
 }
 
 /** What a cached key is: parsed from `cms/c/<p>/<kind>/...`. */

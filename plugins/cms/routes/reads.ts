@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ConfigCache } from '../cache.ts'
+import type { InstanceSync } from '../instances-sync.ts'
 import { CmsErrors } from '../errors.ts'
 import { parseLabels } from '../gray.ts'
 import { DEFAULT_CLUSTER, type ClientInfo, type ConfigChange, type EffectiveConfig, type NamespaceRef } from '../model.ts'
@@ -116,9 +117,11 @@ export interface ReadRoutesOptions {
   longPollMs: number
   /** Open watches and long-polls per project on this process. */
   maxWatchers: number
+  /** The instances view of every process (instances-sync.ts). */
+  instances: Pick<InstanceSync, 'list'>
 }
 
-export async function readRoutes(app: FastifyInstance, { cache, secrets, longPollMs, maxWatchers }: ReadRoutesOptions) {
+export async function readRoutes(app: FastifyInstance, { cache, secrets, longPollMs, maxWatchers, instances }: ReadRoutesOptions) {
   // Held watches and long-polls end when the server closes, so a shutdown never waits on them.
   const held = new Set<() => void>()
   app.addHook('preClose', async () => {
@@ -192,11 +195,34 @@ export async function readRoutes(app: FastifyInstance, { cache, secrets, longPol
     config: { action: 'cms.release.read' },
     schema: {
       tags,
-      summary: 'Clients this process served the namespace to, with the release each holds',
+      summary: 'Clients served the namespace by any process (both DCs), with the release each holds; most recently seen first',
       params: nsParams,
-      response: { 200: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', additionalProperties: true } } } } },
+      response: {
+        200: {
+          type: 'object',
+          required: ['items', 'partial'],
+          properties: {
+            items: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['id', 'releaseKey', 'lastSeen'],
+                properties: {
+                  id: { type: 'string' },
+                  ip: { type: 'string' },
+                  labels: { type: 'object', additionalProperties: { type: 'string' } },
+                  releaseKey: { type: 'string' },
+                  lastSeen: { type: 'string', format: 'date-time' },
+                  servedBy: { type: 'string', description: '`<dc>/<process>` that served the client.' },
+                },
+              },
+            },
+            partial: { type: 'boolean', description: "True while the store is unreachable: only this process's clients are listed." },
+          },
+        },
+      },
     },
-    handler: async (req) => ({ items: cache.instances.list(req.params) }),
+    handler: async (req) => instances.list(req.params),
   })
 
   app.get<{ Params: { projectId: string }; Querystring: WatchQuery }>(`${BASE}/notifications`, {
