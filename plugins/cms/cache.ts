@@ -31,7 +31,12 @@ interface Snapshot {
   version: 1
   revision: number
   entries: Array<[key: string, value: string, modRevision: number]>
+  /** Heads deleted (namespace, app or project deletions), with the revision they went at. */
+  tombstones?: Array<[key: string, revision: number]>
 }
+
+/** Deleted heads remembered for watches that resume from before the deletion (oldest dropped first). */
+const MAX_TOMBSTONES = 10_000
 
 export interface ConfigCache extends ConfigReads {
   start(): Promise<void>
@@ -45,6 +50,11 @@ export interface ConfigCache extends ConfigReads {
   env(projectId: string, app: string, env: string): EnvRecord | undefined
   envs(projectId: string, app: string): EnvRecord[]
   head(ref: NamespaceRef): NamespaceHead | undefined
+  /**
+   * Namespaces of (project, app, env, cluster) whose head was deleted, with the revision, as far as
+   * this process knows (deletions it applied, or found against its snapshot at start).
+   */
+  deletedHeads(projectId: string, app: string, env: string, cluster: string): Array<{ ref: NamespaceRef; revision: number }>
   /** Namespaces the project holds. */
   namespaceCount(projectId: string): number
   /** Resolves once the cache has applied `revision` (read-your-writes after a local write); false on timeout. */
@@ -67,6 +77,8 @@ export function createConfigCache(opts: ConfigCacheOptions): ConfigCache {
   const projects = new Map<string, ProjectState>()
   /** Raw cached entries, for the snapshot file. */
   const raw = new Map<string, [string, number]>()
+  /** Cached head key -> the revision it was deleted at. */
+  const tombstones = new Map<string, { ref: NamespaceRef; revision: number }>()
   const listeners = new Map<string, Set<(c: ConfigChange) => void>>()
   const waiters = new Set<{ revision: number; resolve: (ok: boolean) => void }>()
   let revision = 0
@@ -110,8 +122,12 @@ export function createConfigCache(opts: ConfigCacheOptions): ConfigCache {
     } else {
       const s = value === undefined ? projects.get(k.ref.projectId) : project(k.ref.projectId)
       if (!s) return
-      if (value === undefined) s.heads.delete(nsKey(k.ref))
-      else {
+      tombstones.delete(key)
+      if (value === undefined) {
+        s.heads.delete(nsKey(k.ref))
+        tombstones.set(key, { ref: k.ref, revision: modRevision })
+        if (tombstones.size > MAX_TOMBSTONES) tombstones.delete(tombstones.keys().next().value!)
+      } else {
         const h = JSON.parse(value) as HeadRecord
         s.heads.set(nsKey(k.ref), { ref: k.ref, format: h.format, main: h.main, gray: h.gray, revision: modRevision })
       }
@@ -156,7 +172,7 @@ export function createConfigCache(opts: ConfigCacheOptions): ConfigCache {
 
   async function writeSnapshot() {
     const file = opts.snapshotFile!
-    const snap: Snapshot = { version: 1, revision, entries: [...raw].map(([k, [v, r]]) => [k, v, r]) }
+    const snap: Snapshot = { version: 1, revision, entries: [...raw].map(([k, [v, r]]) => [k, v, r]), tombstones: [...tombstones].map(([k, t]) => [k, t.revision]) }
     try {
       await mkdir(dirname(file), { recursive: true })
       await writeFile(`${file}.tmp`, JSON.stringify(snap))
@@ -213,6 +229,20 @@ export function createConfigCache(opts: ConfigCacheOptions): ConfigCache {
 
   const heads = (p: string) => projects.get(p)?.heads
 
+  /**
+   * Deletions from before this start: the snapshot's own tombstones, and heads it held that the
+   * store no longer has (deleted while this process was down; dated at `at`, the revision read).
+   */
+  function keepTombstones(snap: Snapshot, at: number) {
+    const add = (key: string, rev: number) => {
+      const k = parseCachedKey(key)
+      if (k?.kind === 'head' && !raw.has(key) && !tombstones.has(key)) tombstones.set(key, { ref: k.ref, revision: rev })
+    }
+    for (const t of Array.isArray(snap.tombstones) ? snap.tombstones : []) if (Array.isArray(t) && typeof t[0] === 'string' && Number.isSafeInteger(t[1])) add(t[0], t[1])
+    for (const e of snap.entries) if (typeof e[0] === 'string') add(e[0], at)
+    while (tombstones.size > MAX_TOMBSTONES) tombstones.delete(tombstones.keys().next().value!)
+  }
+
   function effective(h: NamespaceHead | undefined, ref: NamespaceRef, client: ClientInfo): EffectiveConfig | undefined {
     if (!h) return undefined
     if (h.gray && matchesGray(h.gray.rule, ref, client)) return { ref, cluster: h.ref.cluster, release: h.gray.release, gray: true, revision: h.revision }
@@ -238,8 +268,11 @@ export function createConfigCache(opts: ConfigCacheOptions): ConfigCache {
         (err: unknown) => err,
       )
       const outcome = await Promise.race([first, timeout])
-      if (outcome === 'ok') return
       const snap = await readSnapshot()
+      if (outcome === 'ok') {
+        if (snap) keepTombstones(snap, revision)
+        return
+      }
       if (!snap) {
         if (outcome !== 'timeout') throw outcome
         // No snapshot to fall back to: wait for the store as long as it takes the first time.
@@ -250,6 +283,7 @@ export function createConfigCache(opts: ConfigCacheOptions): ConfigCache {
       log.warn({ err: outcome === 'timeout' ? undefined : outcome, revision: snap.revision }, 'cms store unreachable at start; serving the last-known-good snapshot')
       stale = true
       replace(snap.entries, snap.revision, false)
+      keepTombstones(snap, snap.revision)
       // The first sync may still succeed; if it failed, keep retrying.
       void first.then((r) => {
         if (r !== 'ok') retry(1000)
@@ -283,6 +317,10 @@ export function createConfigCache(opts: ConfigCacheOptions): ConfigCache {
     env: (p, app, env) => projects.get(p)?.envs.get(`${app}/${env}`),
     envs: (p, app) => [...(projects.get(p)?.envs ?? [])].filter(([k]) => k.startsWith(`${app}/`)).map(([, v]) => v),
     head: (ref) => heads(ref.projectId)?.get(nsKey(ref)),
+    deletedHeads(p, app, env, cluster) {
+      const prefix = keys.head({ projectId: p, app, env, cluster, namespace: '' })
+      return [...tombstones].filter(([k]) => k.startsWith(prefix)).map(([, t]) => t)
+    },
     namespaceCount: (p) => heads(p)?.size ?? 0,
     hasEnv: (p, app, env) => projects.get(p)?.envs.has(`${app}/${env}`) ?? false,
 

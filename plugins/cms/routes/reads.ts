@@ -98,12 +98,17 @@ function watchScope(cache: ConfigCache, projectId: string, q: WatchQuery) {
   const names = q.namespaces ? new Set(q.namespaces.split(',').map((s) => s.trim()).filter(Boolean).slice(0, 200)) : undefined
   const accept = (c: ConfigChange) =>
     c.ref.app === q.app && c.ref.env === q.env && (c.ref.cluster === cluster || c.ref.cluster === DEFAULT_CLUSTER) && (!names || names.has(c.ref.namespace))
+  const clusters = cluster === DEFAULT_CLUSTER ? [cluster] : [cluster, DEFAULT_CLUSTER]
   const missed = (since: number): ConfigChange[] => {
-    const heads = [...cache.heads(projectId, q.app, q.env, cluster), ...(cluster === DEFAULT_CLUSTER ? [] : cache.heads(projectId, q.app, q.env, DEFAULT_CLUSTER))]
-    return heads
-      .filter((h) => h.revision > since && (!names || names.has(h.ref.namespace)))
-      .map((h) => ({ ref: h.ref, releaseKey: h.main?.key, grayReleaseKey: h.gray?.release.key, revision: h.revision }))
-      .sort((a, b) => a.revision - b.revision)
+    const wanted = (ref: NamespaceRef, revision: number) => revision > since && (!names || names.has(ref.namespace))
+    const changed = clusters.flatMap((c) => cache.heads(projectId, q.app, q.env, c))
+      .filter((h) => wanted(h.ref, h.revision))
+      .map((h): ConfigChange => ({ ref: h.ref, releaseKey: h.main?.key, grayReleaseKey: h.gray?.release.key, revision: h.revision }))
+    // Deleted namespaces too (no release key): a client that resumes learns they are gone.
+    const deleted = clusters.flatMap((c) => cache.deletedHeads(projectId, q.app, q.env, c))
+      .filter((d) => wanted(d.ref, d.revision))
+      .map((d): ConfigChange => ({ ref: d.ref, revision: d.revision }))
+    return [...changed, ...deleted].sort((a, b) => a.revision - b.revision)
   }
   return { accept, missed }
 }

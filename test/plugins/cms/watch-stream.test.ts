@@ -1,7 +1,8 @@
 /**
  * The SSE watch on the wire: a stream from revision R replays every watched namespace that changed
- * after R, then `ready` with the revision it is caught up to (as its id, so a plain EventSource
- * resumes from there); Last-Event-ID wins over `revision`, and an empty one is ignored.
+ * after R (deleted ones included), then `ready` with the revision it is caught up to (as its id, so
+ * a plain EventSource resumes from there); Last-Event-ID wins over `revision`, and an empty one is
+ * ignored.
  */
 import t from 'tap'
 import { buildTestApp } from '../../helpers/app.ts'
@@ -81,4 +82,17 @@ t.test('replay, then ready; Last-Event-ID and revision', async (t) => {
 
   const narrowed = await untilReady(watch('revision=0&namespaces=one'), bob)
   t.same(narrowed.map((e) => e.event), ['change', 'ready'], 'only the watched namespaces')
+
+  // A deleted namespace is reported to a watch that resumes from before the deletion.
+  const before = Number(all[2]!.id)
+  t.equal((await app.inject({ method: 'DELETE', url: nsUrl('w1', 'api', 'dev', 'two'), headers: alice })).statusCode, 204)
+  const resumed = await untilReady(watch(`revision=${before}`), bob)
+  t.same(resumed.map((e) => e.event), ['change', 'ready'], 'the deletion is replayed')
+  const gone = JSON.parse(resumed[0]!.data!)
+  t.equal(gone.namespace, 'two')
+  t.notOk('releaseKey' in gone, 'with no release key: the namespace is gone')
+  t.ok(Number(resumed[0]!.id) > before)
+  const poll = await app.inject({ url: `${base}/notifications?app=api&env=dev&revision=${before}`, headers: bob })
+  t.equal(poll.statusCode, 200, 'the long-poll reports it at once too')
+  t.same(poll.json().changes.map((c: { namespace: string }) => c.namespace), ['two'])
 })
