@@ -106,6 +106,7 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key (dyad_<id>_<secret>) or a JWT.' },
           apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+          basicAuth: { type: 'http', scheme: 'basic', description: 'An API key as the password (any user name), for clients that only speak basic auth.' },
         },
       },
     },

@@ -15,7 +15,7 @@ export function applyRouteConventions(app: FastifyInstance, opts: { publicPrefix
     const schema = (route.schema ??= {}) as { response?: Record<string, unknown>; headers?: any; security?: unknown }
     schema.response = { ...errorResponses, ...(schema.response ?? {}) }
     if (route.config?.public) return
-    schema.security ??= [{ bearerAuth: [] }, { apiKeyHeader: [] }]
+    schema.security ??= [{ bearerAuth: [] }, { apiKeyHeader: [] }, { basicAuth: [] }]
     const methods = ([] as string[]).concat(route.method)
     if (!methods.some((m) => MUTATING.has(m))) return
     const headers = schema.headers ?? { type: 'object', properties: {} }

@@ -52,6 +52,20 @@ t.test('Authorization and X-API-Key together are refused', async (t) => {
   t.equal((await app.inject({ method: 'GET', url: '/v1/whoami', headers: { 'x-api-key': ADMIN_KEY } })).statusCode, 200)
 })
 
+t.test('Basic auth takes an API key as the password, nothing else', async (t) => {
+  const { app } = await buildTestApp(t)
+  const basic = (userPass: string) => ({ authorization: `Basic ${Buffer.from(userPass).toString('base64')}` })
+  const ok = await app.inject({ method: 'GET', url: '/v1/whoami', headers: basic(`spring:${ADMIN_KEY}`) })
+  t.equal(ok.statusCode, 200, ok.body)
+  t.equal((await app.inject({ method: 'GET', url: '/v1/whoami', headers: basic(`:${ADMIN_KEY}`) })).statusCode, 200, 'any user name, even empty')
+  for (const bad of [`spring:${ADMIN_KEY.slice(0, -1)}x`, 'spring:hunter2', ADMIN_KEY, `${ADMIN_KEY}:x`]) {
+    const res = await app.inject({ method: 'GET', url: '/v1/whoami', headers: basic(bad) })
+    t.equal(res.statusCode, 401, `refused: ${bad.slice(0, 12)}...`)
+    t.equal(res.json().code, 'UNAUTHENTICATED')
+  }
+  t.equal((await app.inject({ method: 'GET', url: '/v1/whoami', headers: { authorization: 'Basic !!!' } })).statusCode, 401, 'not base64')
+})
+
 t.test('idempotency compares bodies canonically; the audit log filters on outcome', async (t) => {
   const { app } = await buildTestApp(t)
   const admin = json(bearer(ADMIN_KEY))

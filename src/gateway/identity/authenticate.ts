@@ -1,6 +1,8 @@
 /**
  * Establishes the principal of a request from `Authorization: Bearer <credential>` or `X-API-Key`
- * (one of them: both at once is refused, rather than silently preferring one). Credentials of the
+ * (one of them: both at once is refused, rather than silently preferring one). `Authorization:
+ * Basic` is taken too, with an API key as the password (any user name), for clients that only
+ * speak basic auth (Spring Cloud Config's `username`/`password`, package managers). Credentials of the
  * form `dyad_<id>_<secret>` are project/platform API keys; anything else is treated as a JWT when
  * JWT verification is configured. Keys and admin flags come from the principal directory, which
  * answers known callers from memory: the common case awaits nothing.
@@ -14,6 +16,7 @@ import { Errors } from '../../shared/errors.ts'
 export type Authenticate = (request: FastifyRequest) => Principal | Promise<Principal>
 
 const BEARER_RE = /^Bearer\s+(\S+)$/i
+const BASIC_RE = /^Basic\s+([A-Za-z0-9+/]+={0,2})$/i
 
 export function createAuthenticator(deps: { directory: PrincipalDirectory; jwtEnabled: boolean; now?: () => Date }): Authenticate {
   const { directory } = deps
@@ -59,8 +62,15 @@ export function createAuthenticator(deps: { directory: PrincipalDirectory; jwtEn
     }
     if (typeof apiKeyHeader === 'string' && apiKeyHeader) return fromApiKey(apiKeyHeader)
     if (!auth) throw Errors.unauthenticated()
+    const basic = BASIC_RE.exec(auth)
+    if (basic) {
+      const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8')
+      const password = decoded.slice(decoded.indexOf(':') + 1)
+      if (!decoded.includes(':') || !password.startsWith('dyad_')) throw Errors.unauthenticated('Basic auth takes a Dyad API key as the password.')
+      return fromApiKey(password)
+    }
     const m = BEARER_RE.exec(auth)
-    if (!m) throw Errors.unauthenticated('Use the Bearer scheme: Authorization: Bearer <credential>.')
+    if (!m) throw Errors.unauthenticated('Use the Bearer scheme: Authorization: Bearer <credential> (or Basic with an API key as the password).')
     if (m[1].startsWith('dyad_')) return fromApiKey(m[1])
     if (!deps.jwtEnabled) throw Errors.unauthenticated('Bearer JWTs are not configured on this server; use an API key.')
     return fromJwt(request)

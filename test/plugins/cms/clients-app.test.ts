@@ -96,6 +96,10 @@ t.test('an Apollo client and a Spring request read config published through Dyad
   const value = (v: { value: string } | string | undefined) => (typeof v === 'object' ? v.value : v)
   t.equal(value(source['db.url']), 'jdbc:pg://two', 'the Environment carries the current release')
   t.equal((await fetch(`${address}/spring/shop/checkout/dev`)).status, 401, 'Spring requests need a Dyad API key')
+  // spring.cloud.config.username/password: basic auth with the key as the password.
+  const basic = `Basic ${Buffer.from(`spring:${bob.authorization!.slice('Bearer '.length)}`).toString('base64')}`
+  const viaBasic = await fetch(`${address}/spring/shop/checkout/dev`, { headers: { accept: 'application/json', authorization: basic } })
+  t.equal(viaBasic.status, 200, 'or as the basic-auth password')
   const yml = await fetch(`${address}/spring/shop/checkout-dev.properties`, { headers: { authorization: bob.authorization! } })
   t.match(await yml.text(), /db\.url: jdbc:pg:\/\/two|db\.url=jdbc:pg:\/\/two/, 'the .properties view')
 
