@@ -20,7 +20,7 @@ import { jwtEnabled, registerJwt } from './gateway/identity/jwt.ts'
 import { createMetricsRegistry } from './gateway/metrics.ts'
 import { opsRoutes } from './gateway/ops-routes.ts'
 import { createRateLimiter } from './gateway/rate-limit.ts'
-import { applyRouteConventions } from './gateway/route-conventions.ts'
+import { applyRouteConventions, SECURITY_SCHEMES } from './gateway/route-conventions.ts'
 import { serverOptions } from './gateway/server-options.ts'
 import { createValidatorCompiler } from './gateway/validation.ts'
 import { createPlatformDomain, platformActions } from '../plugins/platform/index.ts'
@@ -103,11 +103,7 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
       openapi: '3.1.0',
       info: { title: 'Dyad', version: '0.1.0', description: 'Dyad platform API: platform core, cms, policy and rag.' },
       components: {
-        securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key (dyad_<id>_<secret>) or a JWT.' },
-          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
-          basicAuth: { type: 'http', scheme: 'basic', description: 'An API key as the password (any user name), for clients that only speak basic auth.' },
-        },
+        securitySchemes: SECURITY_SCHEMES,
       },
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },

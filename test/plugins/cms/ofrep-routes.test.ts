@@ -10,7 +10,7 @@ import swagger from '@fastify/swagger'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { ErrorSchema } from '../../../src/contracts/schemas.ts'
 import { installErrorHandler } from '../../../src/gateway/error-handler.ts'
-import { applyRouteConventions } from '../../../src/gateway/route-conventions.ts'
+import { applyRouteConventions, SECURITY_SCHEMES } from '../../../src/gateway/route-conventions.ts'
 import { createValidatorCompiler } from '../../../src/gateway/validation.ts'
 import { Errors } from '../../../src/shared/errors.ts'
 import { CmsErrors } from '../../../plugins/cms/errors.ts'
@@ -35,7 +35,7 @@ async function buildApp(t: Test) {
   app.addSchema(ErrorSchema)
   app.setValidatorCompiler(createValidatorCompiler([ErrorSchema]))
   applyRouteConventions(app, { publicPrefixes: [] })
-  const securitySchemes = { bearerAuth: { type: 'http', scheme: 'bearer' }, apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' } } as const
+  const securitySchemes = SECURITY_SCHEMES
   await app.register(swagger, { openapi: { openapi: '3.1.0', info: { title: 'ofrep test', version: '0' }, components: { securitySchemes } }, refResolver: { buildLocalReference: (json, _b, _f, i) => String(json.$id ?? `def-${i}`) } })
   installErrorHandler(app)
   const configs: unknown[] = []
