@@ -203,6 +203,8 @@ t.test('long-poll mode: same resume rule, 304 keeps the revision', async (t) => 
   const w = client.watch(['a', 'b'], (e) => void seen.push(`${e.namespace}:${e.current?.seq}`), { mode: 'long-poll' })
   await w.ready
   await until('the change at 7', () => w.revision === 7)
+  // The next poll (from 7) starts after the fetch that moved the revision: wait for it to arrive.
+  await until('the poll from 7', () => polls.length >= 4)
   await w.close()
   t.same(seen, ['b:2', 'a:3', 'a:4'], 'changes handled in revision order')
   t.same(polls.slice(0, 4), ['0', '3', '3', '7'], 'each poll resumes from the last fetched revision; a 304 leaves it')
