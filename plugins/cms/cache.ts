@@ -9,8 +9,8 @@
  * snapshot file; a process that starts while etcd is unreachable serves from that snapshot (marked
  * `stale` in readiness) and keeps retrying until etcd answers, then replaces it.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { writeFileAtomic } from '../../src/shared/atomic-file.ts'
 import type { KvStore, KvWatch } from '../../src/infra/ports/kv.ts'
 import { KvErrors } from '../../src/infra/kv/errors.ts'
 import { matchesGray } from './gray.ts'
@@ -37,6 +37,46 @@ interface Snapshot {
 
 /** Deleted heads remembered for watches that resume from before the deletion (oldest dropped first). */
 const MAX_TOMBSTONES = 10_000
+
+interface Tombstone {
+  ref: NamespaceRef
+  revision: number
+}
+
+/**
+ * Deleted heads by cached key, indexed by project so a watch's replay looks at its own project's
+ * only; at most MAX_TOMBSTONES in all, the oldest dropped first.
+ */
+function createTombstones() {
+  const byProject = new Map<string, Map<string, Tombstone>>()
+  /** Every key, oldest first, with its project. */
+  const order = new Map<string, string>()
+  const remove = (key: string) => {
+    const p = order.get(key)
+    if (p === undefined) return
+    order.delete(key)
+    const m = byProject.get(p)!
+    m.delete(key)
+    if (m.size === 0) byProject.delete(p)
+  }
+  return {
+    has: (key: string) => order.has(key),
+    delete: remove,
+    set(key: string, t: Tombstone) {
+      remove(key)
+      const p = t.ref.projectId
+      let m = byProject.get(p)
+      if (!m) byProject.set(p, (m = new Map()))
+      m.set(key, t)
+      order.set(key, p)
+      if (order.size > MAX_TOMBSTONES) remove(order.keys().next().value!)
+    },
+    ofProject: (projectId: string) => byProject.get(projectId) ?? new Map<string, Tombstone>(),
+    *entries(): Generator<[string, Tombstone]> {
+      for (const [key, p] of order) yield [key, byProject.get(p)!.get(key)!]
+    },
+  }
+}
 
 export interface ConfigCache extends ConfigReads {
   start(): Promise<void>
@@ -78,7 +118,7 @@ export function createConfigCache(opts: ConfigCacheOptions): ConfigCache {
   /** Raw cached entries, for the snapshot file. */
   const raw = new Map<string, [string, number]>()
   /** Cached head key -> the revision it was deleted at. */
-  const tombstones = new Map<string, { ref: NamespaceRef; revision: number }>()
+  const tombstones = createTombstones()
   const listeners = new Map<string, Set<(c: ConfigChange) => void>>()
   const waiters = new Set<{ revision: number; resolve: (ok: boolean) => void }>()
   let revision = 0
@@ -126,7 +166,6 @@ export function createConfigCache(opts: ConfigCacheOptions): ConfigCache {
       if (value === undefined) {
         s.heads.delete(nsKey(k.ref))
         tombstones.set(key, { ref: k.ref, revision: modRevision })
-        if (tombstones.size > MAX_TOMBSTONES) tombstones.delete(tombstones.keys().next().value!)
       } else {
         const h = JSON.parse(value) as HeadRecord
         s.heads.set(nsKey(k.ref), { ref: k.ref, format: h.format, main: h.main, gray: h.gray, revision: modRevision })
@@ -172,11 +211,9 @@ export function createConfigCache(opts: ConfigCacheOptions): ConfigCache {
 
   async function writeSnapshot() {
     const file = opts.snapshotFile!
-    const snap: Snapshot = { version: 1, revision, entries: [...raw].map(([k, [v, r]]) => [k, v, r]), tombstones: [...tombstones].map(([k, t]) => [k, t.revision]) }
+    const snap: Snapshot = { version: 1, revision, entries: [...raw].map(([k, [v, r]]) => [k, v, r]), tombstones: [...tombstones.entries()].map(([k, t]) => [k, t.revision]) }
     try {
-      await mkdir(dirname(file), { recursive: true })
-      await writeFile(`${file}.tmp`, JSON.stringify(snap))
-      await rename(`${file}.tmp`, file)
+      await writeFileAtomic(file, JSON.stringify(snap))
     } catch (err) {
       log.warn({ err, file }, 'could not write the cms snapshot')
     }
@@ -240,7 +277,6 @@ export function createConfigCache(opts: ConfigCacheOptions): ConfigCache {
     }
     for (const t of Array.isArray(snap.tombstones) ? snap.tombstones : []) if (Array.isArray(t) && typeof t[0] === 'string' && Number.isSafeInteger(t[1])) add(t[0], t[1])
     for (const e of snap.entries) if (typeof e[0] === 'string') add(e[0], at)
-    while (tombstones.size > MAX_TOMBSTONES) tombstones.delete(tombstones.keys().next().value!)
   }
 
   function effective(h: NamespaceHead | undefined, ref: NamespaceRef, client: ClientInfo): EffectiveConfig | undefined {
@@ -319,7 +355,7 @@ export function createConfigCache(opts: ConfigCacheOptions): ConfigCache {
     head: (ref) => heads(ref.projectId)?.get(nsKey(ref)),
     deletedHeads(p, app, env, cluster) {
       const prefix = keys.head({ projectId: p, app, env, cluster, namespace: '' })
-      return [...tombstones].filter(([k]) => k.startsWith(prefix)).map(([, t]) => t)
+      return [...tombstones.ofProject(p)].filter(([k]) => k.startsWith(prefix)).map(([, t]) => t)
     },
     namespaceCount: (p) => heads(p)?.size ?? 0,
     hasEnv: (p, app, env) => projects.get(p)?.envs.has(`${app}/${env}`) ?? false,

@@ -9,8 +9,7 @@
  * never decisions or credentials, and lives in the data directory like the cms snapshot.
  */
 import { readFileSync } from 'node:fs'
-import { mkdir, rename, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { writeFileAtomic } from '../../../src/shared/atomic-file.ts'
 
 export interface LastKnownAuthz {
   /** The project's replacement source, null for "none", undefined when never read. */
@@ -48,9 +47,7 @@ export function createLastKnownAuthz(opts: { file?: string; log: { warn(obj: obj
     const file = opts.file!
     const snap: SnapshotFile = { version: 1, projects: Object.fromEntries(known) }
     try {
-      await mkdir(dirname(file), { recursive: true })
-      await writeFile(`${file}.tmp`, JSON.stringify(snap))
-      await rename(`${file}.tmp`, file)
+      await writeFileAtomic(file, JSON.stringify(snap))
     } catch (err) {
       opts.log.warn({ err, file }, 'could not write the authorization snapshot')
     }

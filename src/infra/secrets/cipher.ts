@@ -8,7 +8,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { syncDir, tempNameFor } from './atomic-file.ts'
+import { syncDir, tempNameFor } from '../../shared/atomic-file.ts'
 import { SecretsErrors } from './errors.ts'
 
 const KEY_BYTES = 32

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises'
 import type { SecretValue, SecretsStore } from '../ports/secrets.ts'
-import { writeFileAtomic } from './atomic-file.ts'
+import { writeFileAtomic } from '../../shared/atomic-file.ts'
 import { keyCheck, loadOrCreateKeyFile, parseKey, seal, unseal, type Sealed } from './cipher.ts'
 import { SecretsErrors } from './errors.ts'
 import { assertPath, assertPrefix, assertValue } from './paths.ts'
