@@ -42,6 +42,16 @@ export function createAuthenticator(deps: { directory: PrincipalDirectory; jwtEn
     return key instanceof Promise ? key.then((k) => principalOf(k, parsed.secret)) : principalOf(key, parsed.secret)
   }
 
+  function fromBasic(auth: string): Principal | Promise<Principal> {
+    const basic = BASIC_RE.exec(auth)
+    if (!basic) throw Errors.unauthenticated('Use the Bearer scheme: Authorization: Bearer <credential> (or Basic with an API key as the password).')
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    const password = decoded.slice(colon + 1)
+    if (colon < 0 || !password.startsWith('dyad_')) throw Errors.unauthenticated('Basic auth takes a Dyad API key as the password.')
+    return fromApiKey(password)
+  }
+
   async function fromJwt(request: FastifyRequest): Promise<Principal> {
     let payload: { sub?: unknown }
     try {
@@ -62,15 +72,8 @@ export function createAuthenticator(deps: { directory: PrincipalDirectory; jwtEn
     }
     if (typeof apiKeyHeader === 'string' && apiKeyHeader) return fromApiKey(apiKeyHeader)
     if (!auth) throw Errors.unauthenticated()
-    const basic = BASIC_RE.exec(auth)
-    if (basic) {
-      const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8')
-      const password = decoded.slice(decoded.indexOf(':') + 1)
-      if (!decoded.includes(':') || !password.startsWith('dyad_')) throw Errors.unauthenticated('Basic auth takes a Dyad API key as the password.')
-      return fromApiKey(password)
-    }
     const m = BEARER_RE.exec(auth)
-    if (!m) throw Errors.unauthenticated('Use the Bearer scheme: Authorization: Bearer <credential> (or Basic with an API key as the password).')
+    if (!m) return fromBasic(auth)
     if (m[1].startsWith('dyad_')) return fromApiKey(m[1])
     if (!deps.jwtEnabled) throw Errors.unauthenticated('Bearer JWTs are not configured on this server; use an API key.')
     return fromJwt(request)
