@@ -26,13 +26,14 @@ import { createValidatorCompiler } from './gateway/validation.ts'
 import { createPlatformDomain, platformActions } from '../plugins/platform/index.ts'
 import { createPolicyDomain, policyActions } from '../plugins/policy/index.ts'
 import { cmsDomain } from '../plugins/cms/index.ts'
+import { llmDomain } from '../plugins/llm/index.ts'
 
 /**
  * Every domain beyond the two the gateway itself rests on (platform answers who is calling, policy
  * decides what they may do; both are built explicitly in `buildApp`). Adding a domain is a new folder
  * under plugins/ exporting a DomainModule, and one line here; nothing under src/gateway changes.
  */
-const DOMAINS: DomainModule[] = [cmsDomain]
+const DOMAINS: DomainModule[] = [cmsDomain, llmDomain]
 
 /** The action catalog, checked by `authorize` on every request: the gateway's slice and every domain's. */
 export const ACTIONS: ActionCatalog = Object.assign({}, gatewayActions, platformActions, policyActions, ...DOMAINS.map((d) => d.actions))

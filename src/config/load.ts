@@ -164,6 +164,14 @@ export function loadConfig(env: Raw = process.env, cwd = process.cwd()): DyadCon
       maxBundleBytes: v.DYAD_POLICY_MAX_BUNDLE_BYTES,
       authzSnapshotFile: resolve(dataDir, v.DYAD_AUTHZ_SNAPSHOT_FILE),
     },
+    llm: {
+      timeoutMs: v.DYAD_LLM_TIMEOUT_MS,
+      defaultMaxTokens: v.DYAD_LLM_DEFAULT_MAX_TOKENS,
+      maxPromptBytes: v.DYAD_LLM_MAX_PROMPT_BYTES,
+      keyTtlMs: v.DYAD_LLM_KEY_TTL_MS,
+      tokenBlock: v.DYAD_LLM_TOKEN_BLOCK,
+      requestBlock: v.DYAD_LLM_REQUEST_BLOCK,
+    },
     cms: {
       maxNamespaceBytes: v.DYAD_CMS_MAX_NAMESPACE_BYTES,
       longPollMs: v.DYAD_CMS_LONG_POLL_MS,

@@ -35,5 +35,6 @@ export interface DyadConfig {
   bootstrapAdminKey?: string
   rateLimitPerMinute: number
   policy: { timeoutMs: number; maxSteps: number; maxMemoryBytes: number; maxModuleBytes: number; maxModules: number; maxBundleBytes: number; authzSnapshotFile: string }
+  llm: { timeoutMs: number; defaultMaxTokens: number; maxPromptBytes: number; keyTtlMs: number; tokenBlock: number; requestBlock: number }
   cms: { maxNamespaceBytes: number; longPollMs: number; snapshotFile: string; secretTtlMs: number; maxNamespaces: number; maxWatchers: number }
 }

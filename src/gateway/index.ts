@@ -50,9 +50,18 @@ function append(existing: unknown, ...hooks: unknown[]): never {
   return [...(existing === undefined ? [] : [existing].flat()), ...hooks] as never
 }
 
-function resourceOf(params: Record<string, string>, action: string): Resource {
+function resourceOf(params: Record<string, string>, projectId: string | undefined, action: string): Resource {
   const dot = action.indexOf('.')
-  return { type: dot < 0 ? action : action.slice(0, dot), projectId: params.projectId, id: params.id ?? params.subject ?? params.keyId }
+  return { type: dot < 0 ? action : action.slice(0, dot), projectId, id: params.id ?? params.subject ?? params.keyId }
+}
+
+/** The project of a `projectFromCaller` route: the key's scope wins over the header, so a scoped key cannot name another project. */
+function callerProject(request: FastifyRequest, principal: Principal): string {
+  if (principal.projectScope !== null) return principal.projectScope
+  const header = request.headers['dyad-project']
+  if (typeof header !== 'string' || header === '') throw Errors.projectRequired()
+  checkPathParams({ projectId: header })
+  return header
 }
 
 async function gateway(app: FastifyInstance, opts: GatewayOptions) {
@@ -63,6 +72,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
 
   app.decorateRequest('principal', null as never)
   app.decorateRequest('idempotency', undefined)
+  app.decorateRequest('projectId', undefined)
 
   function refuse(request: FastifyRequest, principal: Principal, action: string, decision: Decision): never {
     denials.inc({ action })
@@ -87,11 +97,13 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     }
     const action = config?.action
     if (!action) throw Errors.forbidden('This route declares no action; refusing by default.')
-    const decided = opts.authorizer.authorize(principal, action, resourceOf(params, action))
+    const projectId = config?.projectFromCaller ? callerProject(request, principal) : params.projectId
+    request.projectId = projectId
+    const decided = opts.authorizer.authorize(principal, action, resourceOf(params, projectId, action))
     const decision = decided instanceof Promise ? await decided : decided
     if (!decision.allow) refuse(request, principal, action, decision)
-    if (params.projectId !== undefined) {
-      const exists = opts.directory.assertProject(params.projectId)
+    if (projectId !== undefined) {
+      const exists = opts.directory.assertProject(projectId)
       if (exists instanceof Promise) await exists
     }
   })
@@ -110,7 +122,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
       actor: request.principal.subject,
       action,
       resource: request.url.split('?')[0],
-      projectId: params.projectId ?? null,
+      projectId: request.projectId ?? null,
       outcome: reply.statusCode < 400 ? ('success' as const) : ('failure' as const),
       details: { method: request.method, statusCode: reply.statusCode, via: request.principal.via, ...(request.principal.keyId ? { keyId: request.principal.keyId } : {}) },
     } as const

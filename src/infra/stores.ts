@@ -10,6 +10,7 @@ import type { AuditLog } from './ports/audit.ts'
 import type { IdempotencyStore } from './ports/idempotency.ts'
 import type { KvStore } from './ports/kv.ts'
 import type { PlatformStore } from './ports/platform.ts'
+import type { QuotaStore } from './ports/quota.ts'
 import type { SecretsStore } from './ports/secrets.ts'
 import type { SqlDatabase } from './ports/sql.ts'
 import { createPgDatabase } from './sql/pg.ts'
@@ -24,6 +25,7 @@ import { createMongoAuditLog } from './audit/mongo.ts'
 import { createSqlIdempotencyStore } from './idempotency/sql.ts'
 import { createMongoIdempotencyStore } from './idempotency/mongo.ts'
 import { createSqlAppData } from './appdata/sql.ts'
+import { createSqlQuota } from './quota/sql.ts'
 import { createCosmosAppData } from './appdata/cosmos.ts'
 import { createLocalSecrets } from './secrets/local.ts'
 import { createVaultSecrets } from './secrets/vault.ts'
@@ -38,6 +40,8 @@ export interface Stores {
   idempotency: IdempotencyStore
   appData: AppDataStore
   secrets: SecretsStore
+  /** Durable quota buckets both DCs lease from (LLM token budgets, request quotas); on the SQL store. */
+  quota: QuotaStore
   /** Closes every store, newest first; never throws (shutdown must finish). */
   close(): Promise<void>
 }
@@ -80,7 +84,8 @@ export async function createStores(config: DyadConfig): Promise<Stores> {
         ? await createVaultSecrets(config.secrets)
         : await createLocalSecrets(config.secrets),
     )
-    return { sql, kv, platform, audit, idempotency, appData, secrets, close: closeAll }
+    const quota = createSqlQuota({ db: sql })
+    return { sql, kv, platform, audit, idempotency, appData, secrets, quota, close: closeAll }
   } catch (err) {
     await closeAll()
     throw err

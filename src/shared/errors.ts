@@ -121,6 +121,7 @@ export const Errors = {
   malformedUrl: define('MALFORMED_URL', 400, 'The URL is not valid percent-encoding; encode reserved and non-ASCII characters as UTF-8.'),
   unauthenticated: define('UNAUTHENTICATED', 401, 'Send a valid API key or bearer token.'),
   forbidden: define('FORBIDDEN', 403, 'The principal is not allowed to do this.'),
+  projectRequired: define('PROJECT_REQUIRED', 400, 'Say which project this request acts in: use a project-scoped API key or send the Dyad-Project header.'),
   notFound: define('NOT_FOUND', 404, 'The resource does not exist.'),
   routeNotFound: define('ROUTE_NOT_FOUND', 404, 'No such route; see /openapi.json for the API.'),
   requestTimeout: define('REQUEST_TIMEOUT', 408, 'The request did not arrive in time; send it again.'),
