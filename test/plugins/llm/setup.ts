@@ -5,7 +5,8 @@ import Anthropic from '@anthropic-ai/sdk'
 import type { AddressInfo } from 'node:net'
 import { ADMIN_KEY, bearer, buildTestApp } from '../../helpers/app.ts'
 
-export async function llmApp(t: Test, env: Record<string, string> = {}, opts: { logLines?: string[] } = {}) {
+/** `opts.keys`: join a database another llmApp already set up (a second process on the same stores). */
+export async function llmApp(t: Test, env: Record<string, string> = {}, opts: { logLines?: string[]; keys?: Record<string, string> } = {}) {
   const built = await buildTestApp(t, env, opts)
   const { app } = built
   await app.listen({ port: 0, host: '127.0.0.1' })
@@ -15,9 +16,9 @@ export async function llmApp(t: Test, env: Record<string, string> = {}, opts: { 
     if (res.statusCode >= 300) throw new Error(`${what}: ${res.statusCode} ${res.body}`)
     return res
   }
-  ok(await app.inject({ method: 'POST', url: '/v1/projects', headers: admin, payload: { id: 'acme', name: 'acme' } }), 'project')
-  const keys: Record<string, string> = {}
-  for (const [subject, role] of [['alice', 'project-admin'], ['bob', 'project-user']] as const) {
+  const keys: Record<string, string> = { ...opts.keys }
+  if (!opts.keys) ok(await app.inject({ method: 'POST', url: '/v1/projects', headers: admin, payload: { id: 'acme', name: 'acme' } }), 'project')
+  if (!opts.keys) for (const [subject, role] of [['alice', 'project-admin'], ['bob', 'project-user']] as const) {
     ok(await app.inject({ method: 'PUT', url: `/v1/projects/acme/members/${subject}`, headers: admin, payload: { role } }), 'member')
     keys[subject] = JSON.parse(ok(await app.inject({ method: 'POST', url: '/v1/projects/acme/api-keys', headers: admin, payload: { name: subject, subject } }), 'key').body).apiKey
   }
