@@ -2,8 +2,8 @@
  * Each project's LLM gateway configuration: its providers (where to call, never the key), its
  * model aliases (an ordered list of provider/model targets, with optional weights), token and
  * request budgets, and guards. Stored as one JSON document per project in the key-value port
- * (etcd), under `llm/config/<projectId>`, and served from memory: one range at start, then a watch,
- * so a change made in either DC reaches every process without a read on the request path.
+ * (etcd), under `llm/config/<projectId>`, and served from memory (src/infra/kv/doc-cache.ts), so a
+ * change made in either DC reaches every process without a read on the request path.
  *
  * Every project has the offline provider and its models built in, and `default-chat` /
  * `default-embed` point at them until the project maps them elsewhere: a fresh Dyad answers chat
@@ -11,8 +11,8 @@
  */
 import { RE2JS } from 're2js'
 import type { FastifyBaseLogger } from 'fastify'
-import type { KvStore, KvWatch } from '../../src/infra/ports/kv.ts'
-import { KvErrors } from '../../src/infra/kv/errors.ts'
+import type { KvStore } from '../../src/infra/ports/kv.ts'
+import { createKvDocCache } from '../../src/infra/kv/doc-cache.ts'
 import { LlmErrors } from './errors.ts'
 
 export type ProviderType = 'openai' | 'anthropic' | 'offline'
@@ -192,7 +192,6 @@ export function checkConfig(doc: Partial<LlmConfig>): void {
   }
 }
 
-export const configKey = (projectId: string) => `llm/config/${projectId}`
 const PREFIX = 'llm/config/'
 
 export interface LlmConfigCache {
@@ -207,90 +206,22 @@ export interface LlmConfigCache {
 }
 
 export function createLlmConfigCache(kv: KvStore, log: FastifyBaseLogger): LlmConfigCache {
-  const docs = new Map<string, { config: LlmConfig; revision: number }>()
-  let loaded = false
-  let closed = false
-  let watch: KvWatch | undefined
-  let retry: NodeJS.Timeout | undefined
-
-  function apply(key: string, value: string | undefined, revision: number) {
-    const projectId = key.slice(PREFIX.length)
-    const have = docs.get(projectId)
-    if (have && have.revision > revision) return
-    if (value === undefined) {
-      // Kept with its revision, so an older put delivered late cannot bring the document back.
-      docs.set(projectId, { config: BUILT_IN, revision })
-      return
-    }
-    try {
-      docs.set(projectId, { config: effectiveConfig(JSON.parse(value) as Partial<LlmConfig>), revision })
-    } catch (err) {
-      log.error({ err, projectId }, 'llm config does not parse; keeping the previous one')
-    }
-  }
-
-  async function load() {
-    const r = await kv.range(PREFIX)
-    for (const e of r.entries) apply(e.key, e.value, e.modRevision)
-    watch = await kv.watch(
-      PREFIX,
-      (ev) => apply(ev.key, ev.type === 'put' ? ev.value : undefined, ev.modRevision),
-      {
-        fromRevision: r.revision + 1,
-        onError: (err) => {
-          if (!KvErrors.compacted.is(err)) return log.warn({ err }, 'llm config watch error; retrying')
-          void watch?.cancel()
-          schedule()
-        },
-      },
-    )
-    loaded = true
-  }
-
-  function schedule() {
-    if (closed) return
-    retry = setTimeout(() => load().catch((err) => (log.warn({ err }, 'llm config load failed; retrying'), schedule())), 1000)
-  }
-
-  async function readThrough(projectId: string): Promise<LlmConfig> {
-    try {
-      const e = await kv.get(configKey(projectId))
-      return effectiveConfig(e ? (JSON.parse(e.value) as Partial<LlmConfig>) : undefined)
-    } catch {
-      throw LlmErrors.configUnavailable('the LLM configuration store is unreachable and this process has not loaded it yet')
-    }
-  }
-
+  const docs = createKvDocCache<LlmConfig>({ kv, prefix: PREFIX, parse: (doc) => effectiveConfig(doc as Partial<LlmConfig>), log })
   return {
     get(projectId) {
       const hit = docs.get(projectId)
-      if (hit) return hit.config
-      return loaded ? BUILT_IN : readThrough(projectId)
+      if (!(hit instanceof Promise)) return hit ?? BUILT_IN
+      return hit.then(
+        (c) => c ?? BUILT_IN,
+        () => {
+          throw LlmErrors.configUnavailable('the LLM configuration store is unreachable and this process has not loaded it yet')
+        },
+      )
     },
-    async stored(projectId) {
-      const e = await kv.get(configKey(projectId))
-      return e ? { doc: JSON.parse(e.value) as Partial<LlmConfig>, revision: e.modRevision } : undefined
-    },
-    async put(projectId, doc) {
-      const { revision } = await kv.put(configKey(projectId), JSON.stringify(doc))
-      apply(configKey(projectId), JSON.stringify(doc), revision)
-    },
-    async delete(projectId) {
-      const { revision } = await kv.delete(configKey(projectId))
-      apply(configKey(projectId), undefined, revision)
-    },
-    async start() {
-      // A store that is down at start must not stop the process: keep retrying in the background
-      // and read through until the first load.
-      await load().catch((err) => {
-        log.warn({ err }, 'llm config store unreachable at start; retrying in the background')
-        schedule()
-      })
-    },
-    async close() {
-      closed = true
-      clearTimeout(retry)
-      await watch?.cancel()
-    },
+    stored: (projectId) => docs.stored(projectId) as Promise<{ doc: Partial<LlmConfig>; revision: number } | undefined>,
+    put: (projectId, doc) => docs.put(projectId, doc),
+    delete: (projectId) => docs.delete(projectId),
+    start: () => docs.start(),
+    close: () => docs.close(),
   }
 }

@@ -50,7 +50,7 @@ export async function quotaContract(t: Test, make: MakeQuotaStores): Promise<voi
         return 100
       }),
     )
-    const spent = results.reduce((s, x) => s + x, 0)
+    const spent = results.reduce<number>((s, x) => s + x, 0)
     t.ok(spent <= limit, `spent ${spent} <= ${limit}`)
     t.ok(spent >= 700, `most of the budget is usable (${spent})`)
     await p1.close()

@@ -72,9 +72,9 @@ t.test('the output cap is lowered to what remains; request quotas refuse past th
   t.equal(alice.statusCode, 200, "another key's quota is its own")
 })
 
-t.test('two processes on one Postgres: 50 concurrent calls spread over both never spend more than the budget', async (t: Test) => {
-  const server = await freshPostgresDatabase()
-  if (isSkip(server)) return t.skip(server.skip)
+const server = await freshPostgresDatabase()
+t.test('two processes on one Postgres: 50 concurrent calls spread over both never spend more than the budget', { skip: isSkip(server) ? server.skip : false }, async (t: Test) => {
+  if (isSkip(server)) return
   t.teardown(() => server.drop())
   const up = await startLlmUpstream()
   t.teardown(() => up.close())
