@@ -20,6 +20,10 @@ import { jwtEnabled, registerJwt } from './gateway/identity/jwt.ts'
 import { createMetricsRegistry } from './gateway/metrics.ts'
 import { opsRoutes } from './gateway/ops-routes.ts'
 import { createRateLimiter } from './gateway/rate-limit.ts'
+import { createTrafficControl, TrafficConfigSchema, type TrafficConfig } from './gateway/traffic.ts'
+import { trafficRoutes } from './gateway/traffic-routes.ts'
+import { createKvDocCache } from './infra/kv/doc-cache.ts'
+import { createQuotaPool } from './infra/quota/pool.ts'
 import { applyRouteConventions, SECURITY_SCHEMES } from './gateway/route-conventions.ts'
 import { serverOptions } from './gateway/server-options.ts'
 import { createValidatorCompiler } from './gateway/validation.ts'
@@ -65,6 +69,10 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
   const metrics = createMetricsRegistry({ dc: config.dc })
   const ctx: DomainContext = { ports: stores, config, log: app.log, metrics }
 
+  // The gateway's per-project traffic limits: documents in the KV port, request quotas leased from the quota port.
+  const trafficConfigs = createKvDocCache<TrafficConfig>({ kv: stores.kv, prefix: 'gateway/traffic/', parse: (d) => d as TrafficConfig, log: app.log })
+  const requestQuota = createQuotaPool({ store: stores.quota, block: () => config.quota.requestBlock, onError: (err) => app.log.error({ err }, 'quota give-back failed') })
+
   // Domains. The platform domain comes first: its directory answers who is calling, and deleting a
   // project fans out to every other domain's onProjectDeleted.
   const others: Domain[] = []
@@ -73,6 +81,7 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
   try {
     platform = await createPlatformDomain(ctx, {
       purgeProject: async (projectId) => {
+        await trafficConfigs.delete(projectId)
         for (const d of others) await d.onProjectDeleted?.(projectId)
       },
     })
@@ -87,14 +96,17 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
     throw err
   }
   const domains: Domain[] = [platform, ...others]
+  await trafficConfigs.start()
 
   // One close hook, in dependency order: stop the domains (watches, buffered writes) before the stores go away.
   app.addHook('onClose', async () => {
+    await requestQuota.close().catch((err) => app.log.error({ err }, 'error returning request quota'))
+    await trafficConfigs.close()
     for (const d of [...domains].reverse()) await d.close().catch((err) => app.log.error({ err, domain: d.name }, 'error closing domain'))
     if (ownsStores) await stores.close()
   })
 
-  const sharedSchemas = [ErrorSchema, AuditEntrySchema, ...domains.flatMap((d) => d.schemas)]
+  const sharedSchemas = [ErrorSchema, AuditEntrySchema, TrafficConfigSchema, ...domains.flatMap((d) => d.schemas)]
   app.setValidatorCompiler(createValidatorCompiler(sharedSchemas as never[]))
   for (const s of sharedSchemas) app.addSchema(s)
 
@@ -121,9 +133,11 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
     audit: stores.audit,
     idempotency: stores.idempotency,
     rateLimiter: createRateLimiter(config.rateLimitPerMinute),
+    traffic: createTrafficControl({ configs: trafficConfigs, pool: requestQuota }),
     metrics,
   })
   await app.register(auditRoutes, { audit: stores.audit })
+  await app.register(trafficRoutes, { configs: trafficConfigs })
   for (const d of domains) await app.register(d.plugin)
   await app.register(opsRoutes, {
     dc: config.dc,

@@ -29,7 +29,7 @@ export async function createLlmDomain(ctx: ServiceContext) {
   const keys = createProviderKeys(ctx.ports.secrets, config.llm.keyTtlMs)
   const pool = createQuotaPool({
     store: ctx.ports.quota,
-    block: (bucket) => (bucket.includes('|requests|') ? config.llm.requestBlock : config.llm.tokenBlock),
+    block: (bucket) => (bucket.includes('|requests|') ? config.quota.requestBlock : config.quota.tokenBlock),
     onError: (err) => log.error({ err }, 'quota give-back failed; the tokens stay counted as spent'),
   })
   const usage = createUsageLedger({ sql: ctx.ports.sql, log })

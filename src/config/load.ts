@@ -169,9 +169,8 @@ export function loadConfig(env: Raw = process.env, cwd = process.cwd()): DyadCon
       defaultMaxTokens: v.DYAD_LLM_DEFAULT_MAX_TOKENS,
       maxPromptBytes: v.DYAD_LLM_MAX_PROMPT_BYTES,
       keyTtlMs: v.DYAD_LLM_KEY_TTL_MS,
-      tokenBlock: v.DYAD_LLM_TOKEN_BLOCK,
-      requestBlock: v.DYAD_LLM_REQUEST_BLOCK,
     },
+    quota: { tokenBlock: v.DYAD_QUOTA_TOKEN_BLOCK, requestBlock: v.DYAD_QUOTA_REQUEST_BLOCK },
     cms: {
       maxNamespaceBytes: v.DYAD_CMS_MAX_NAMESPACE_BYTES,
       longPollMs: v.DYAD_CMS_LONG_POLL_MS,

@@ -35,6 +35,7 @@ export interface DyadConfig {
   bootstrapAdminKey?: string
   rateLimitPerMinute: number
   policy: { timeoutMs: number; maxSteps: number; maxMemoryBytes: number; maxModuleBytes: number; maxModules: number; maxBundleBytes: number; authzSnapshotFile: string }
-  llm: { timeoutMs: number; defaultMaxTokens: number; maxPromptBytes: number; keyTtlMs: number; tokenBlock: number; requestBlock: number }
+  llm: { timeoutMs: number; defaultMaxTokens: number; maxPromptBytes: number; keyTtlMs: number }
+  quota: { tokenBlock: number; requestBlock: number }
   cms: { maxNamespaceBytes: number; longPollMs: number; snapshotFile: string; secretTtlMs: number; maxNamespaces: number; maxWatchers: number }
 }

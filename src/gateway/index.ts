@@ -5,7 +5,7 @@
  * plugins declare it as a dependency by name (GATEWAY_PLUGIN).
  *
  * Hook order per request: onRequest (authenticate -> path parameters -> rate limit -> authorize ->
- * the project exists) -> body parsing, body depth and schema validation -> preHandler (idempotency)
+ * the project exists -> the project's rate limits and quotas) -> body parsing, body depth and schema validation -> preHandler (idempotency)
  * -> handler -> onSend (idempotency record, audit) -> onResponse (metrics). The body, idempotency
  * and audit hooks are route hooks, attached only to mutating routes. Authentication runs before
  * validation so an anonymous caller learns nothing about a route's schema; authorization runs before
@@ -26,6 +26,7 @@ import { createIdempotencyHooks, MUTATING } from './idempotency.ts'
 import type { Authenticate } from './identity/authenticate.ts'
 import { checkPathParams } from './path-params.ts'
 import type { RateLimiter } from './rate-limit.ts'
+import type { TrafficControl } from './traffic.ts'
 import '../contracts/route-config.ts'
 
 export { GATEWAY_PLUGIN }
@@ -38,6 +39,8 @@ export interface GatewayOptions {
   audit: AuditLog
   idempotency: IdempotencyStore
   rateLimiter: RateLimiter
+  /** Per-project rate limits and durable request quotas. */
+  traffic?: TrafficControl
   metrics: Metrics
 }
 
@@ -105,6 +108,8 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     if (projectId !== undefined) {
       const exists = opts.directory.assertProject(projectId)
       if (exists instanceof Promise) await exists
+      const limited = opts.traffic?.check(request, reply, projectId, principal)
+      if (limited) await limited
     }
   })
 

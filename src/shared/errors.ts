@@ -142,6 +142,7 @@ export const Errors = {
     'A request with this Idempotency-Key is still being processed; retry later.',
   ),
   rateLimited: define('RATE_LIMITED', 429, 'Too many requests; slow down.'),
+  quotaExceeded: define('QUOTA_EXCEEDED', 429, "The project's or key's request quota for this period is used up."),
   unavailable: define('DEPENDENCY_UNAVAILABLE', 503, 'A dependency is unavailable; retry later.'),
   internal: define('INTERNAL', 500, 'Internal error; the request id identifies it in the logs.'),
 } as const

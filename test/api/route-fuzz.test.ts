@@ -260,8 +260,8 @@ t.test('a project-scoped key is refused on every route of another project', asyn
     }
     t.equal(res.statusCode, 403, `${method} ${path} on another project`)
     // Platform actions under a project path (deleting the project, replacing its authorization
-    // policy) are refused to every project-scoped key, even on its own project.
-    if ((method === 'DELETE' && path === '/v1/projects/{projectId}') || path === '/v1/projects/{projectId}/authz-policy') continue
+    // policy, setting its traffic limits) are refused to every project-scoped key, even on its own project.
+    if ((method === 'DELETE' && path === '/v1/projects/{projectId}') || path === '/v1/projects/{projectId}/authz-policy' || (method !== 'GET' && path === '/v1/projects/{projectId}/traffic')) continue
     const own = await app.inject({ method, url: fill(path, { ...values, projectId: 'own' }), headers: bearer(key), payload: method === 'GET' || method === 'DELETE' ? undefined : {} } as any)
     t.not(own.statusCode, 403, `${method} ${path} on its own project is not refused`)
   }
