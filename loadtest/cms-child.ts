@@ -43,7 +43,9 @@ function ask<T>(child: ChildProcess, msg: object, type: string): Promise<T> {
  * through the shell's `ulimit -n` first (root may raise it past the hard limit; otherwise it stays).
  */
 export function startCmsChild(env: Record<string, string>, opts: { bare?: boolean; fdLimit?: number } = {}): Promise<CmsChild> {
-  const node = [process.execPath, '--import', 'tsx', '--expose-gc', SERVERS]
+  // DYAD_BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server child.
+  const extra = (process.env.DYAD_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  const node = [process.execPath, ...extra, '--import', 'tsx', '--expose-gc', SERVERS]
   const script = opts.fdLimit ? `ulimit -n ${opts.fdLimit} 2>/dev/null || ulimit -n hard 2>/dev/null; exec "$@"` : 'exec "$@"'
   const child = spawn('bash', ['-c', script, 'bash', ...node], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

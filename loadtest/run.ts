@@ -11,6 +11,7 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { cmsPropagation, cmsRead, cmsWatchers } from './cms-scenarios.ts'
 import { httpEmbedded, httpPostgres } from './http-scenarios.ts'
+import { llmProxy } from './llm-scenarios.ts'
 import { regoAuthz } from './rego-authz.ts'
 import { regoHostile } from './rego-hostile.ts'
 import { regoRbac } from './rego-rbac.ts'
@@ -18,7 +19,7 @@ import { regoScaling } from './rego-scaling.ts'
 import { markdownTable, renderTable } from './report.ts'
 import type { Scenario, ScenarioResult } from './scenario.ts'
 
-const SCENARIOS: Scenario[] = [regoRbac, regoAuthz, regoScaling, regoHostile, httpEmbedded, httpPostgres, cmsRead, cmsPropagation, cmsWatchers]
+const SCENARIOS: Scenario[] = [regoRbac, regoAuthz, regoScaling, regoHostile, httpEmbedded, httpPostgres, cmsRead, cmsPropagation, cmsWatchers, llmProxy]
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url))
 const REEXEC_MARK = 'DYAD_BENCH_CHILD'
 
