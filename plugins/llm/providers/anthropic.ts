@@ -6,23 +6,12 @@
 import Anthropic from '@anthropic-ai/sdk'
 import type { MessageCreateParams, MessageParam, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages'
 import type { ChatRequest, ChatResponse, StopReason, StreamEvent } from '../model.ts'
-import { fromSdkError, type Provider, type ProviderCall, UpstreamFailure } from './types.ts'
+import { fromSdkError, type Provider, sdkClients, UpstreamFailure } from './types.ts'
 
 export const DEFAULT_MAX_TOKENS = 4096
 const LIFTED = new Set(['model', 'messages', 'system', 'tools', 'tool_choice', 'max_tokens', 'temperature', 'top_p', 'stop_sequences', 'stream'])
 
-const clients = new Map<string, Anthropic>()
-
-function client(call: ProviderCall): Anthropic {
-  const id = `${call.baseUrl ?? ''}\0${call.apiKey ?? ''}\0${call.timeoutMs}`
-  let c = clients.get(id)
-  if (!c) {
-    c = new Anthropic({ apiKey: call.apiKey ?? 'unused', baseURL: call.baseUrl, timeout: call.timeoutMs, maxRetries: 0 })
-    if (clients.size >= 256) clients.delete(clients.keys().next().value!)
-    clients.set(id, c)
-  }
-  return c
-}
+const client = sdkClients((call) => new Anthropic({ apiKey: call.apiKey ?? 'unused', baseURL: call.baseUrl, timeout: call.timeoutMs, maxRetries: 0 }))
 
 function parseArgs(json: string): Record<string, unknown> {
   try {

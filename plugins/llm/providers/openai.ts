@@ -7,24 +7,12 @@
 import OpenAI from 'openai'
 import type { ChatCompletionChunk, ChatCompletionCreateParams, ChatCompletionMessageParam } from 'openai/resources/chat/completions'
 import type { ChatRequest, ChatResponse, Part, StopReason, StreamEvent } from '../model.ts'
-import { fromSdkError, type Provider, type ProviderCall, UpstreamFailure } from './types.ts'
+import { fromSdkError, type Provider, sdkClients, UpstreamFailure } from './types.ts'
 
 /** Fields the wire parser lifted into the canonical request; everything else in `extra` is forwarded. */
 const LIFTED = new Set(['model', 'messages', 'tools', 'tool_choice', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'stop', 'stream', 'stream_options', 'n'])
 
-const clients = new Map<string, OpenAI>()
-
-function client(call: ProviderCall): OpenAI {
-  const id = `${call.baseUrl ?? ''}\0${call.apiKey ?? ''}\0${call.timeoutMs}`
-  let c = clients.get(id)
-  if (!c) {
-    c = new OpenAI({ apiKey: call.apiKey ?? 'unused', baseURL: call.baseUrl, timeout: call.timeoutMs, maxRetries: 0 })
-    // A rotated key makes a new client; the map keeps the most recent few hundred.
-    if (clients.size >= 256) clients.delete(clients.keys().next().value!)
-    clients.set(id, c)
-  }
-  return c
-}
+const client = sdkClients((call) => new OpenAI({ apiKey: call.apiKey ?? 'unused', baseURL: call.baseUrl, timeout: call.timeoutMs, maxRetries: 0 }))
 
 /** Reasoning models (o-series, GPT-5) refuse `max_tokens` and take `max_completion_tokens`. */
 const usesCompletionTokens = (model: string) => /^(o\d|gpt-5)/i.test(model)

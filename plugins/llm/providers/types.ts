@@ -45,6 +45,24 @@ export class UpstreamFailure extends Error {
   }
 }
 
+/**
+ * SDK clients by endpoint, key and timeout: made once and reused (connection reuse), the most
+ * recent 256 kept; a rotated key makes a new client.
+ */
+export function sdkClients<C>(make: (call: ProviderCall) => C): (call: ProviderCall) => C {
+  const clients = new Map<string, C>()
+  return (call) => {
+    const id = `${call.baseUrl ?? ''}\0${call.apiKey ?? ''}\0${call.timeoutMs}`
+    let c = clients.get(id)
+    if (!c) {
+      c = make(call)
+      if (clients.size >= 256) clients.delete(clients.keys().next().value!)
+      clients.set(id, c)
+    }
+    return c
+  }
+}
+
 /** Milliseconds from a Retry-After header (seconds or an HTTP date), if present. */
 export function retryAfterMs(headers: { get(name: string): string | null } | undefined): number | undefined {
   const v = headers?.get('retry-after-ms') ?? undefined

@@ -1,6 +1,7 @@
 /** Helpers the wire formats share: SSE framing, ids, and the request-shape checks. */
 import { randomBytes } from 'node:crypto'
 import { LlmErrors } from '../errors.ts'
+import type { ToolChoice } from '../model.ts'
 
 /** One server-sent event; `event` omitted for OpenAI chat's unnamed `data:` lines. */
 export function sse(data: unknown, event?: string): string {
@@ -41,6 +42,18 @@ export function stopList(v: unknown, param: string): string[] | undefined {
 
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/**
+ * OpenAI's `tool_choice`: auto, none, required, or one function, named under `function` in chat
+ * completions (`{ type: 'function', function: { name } }`) and directly in responses (`{ type, name }`).
+ */
+export function openAiToolChoice(tc: unknown): ToolChoice | undefined {
+  if (tc === undefined || tc === null) return undefined
+  if (tc === 'auto' || tc === 'none' || tc === 'required') return { type: tc }
+  if (isObject(tc) && isObject(tc.function)) return { type: 'tool', name: str(tc.function.name, 'tool_choice.function.name') }
+  if (isObject(tc) && tc.type === 'function') return { type: 'tool', name: str(tc.name, 'tool_choice.name') }
+  invalid('tool_choice must be auto, none, required or a function', 'tool_choice')
 }
 
 /** The body's fields other than `lifted`, kept for a provider of the same format. */

@@ -2,8 +2,8 @@
  * OpenAI's chat completions wire format (`POST /llm/v1/chat/completions`): the request into the
  * canonical shape, the answer and the stream out of it, as the `openai` SDK reads them.
  */
-import type { ChatRequest, ChatResponse, Message, Part, StopReason, StreamEvent, ToolChoice } from '../model.ts'
-import { extraFields, invalid, isObject, newId, nowSeconds, optInt, optNumber, sse, stopList, str } from './common.ts'
+import type { ChatRequest, ChatResponse, Message, Part, StopReason, StreamEvent } from '../model.ts'
+import { extraFields, invalid, isObject, newId, nowSeconds, openAiToolChoice, optInt, optNumber, sse, stopList, str } from './common.ts'
 
 const LIFTED = new Set(['model', 'messages', 'tools', 'tool_choice', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'stop', 'stream', 'stream_options', 'n'])
 
@@ -67,11 +67,7 @@ export function parseChatCompletion(body: Record<string, unknown>): ChatRequest 
       return { name: str(f.name, `tools[${i}].function.name`), description: typeof f.description === 'string' ? f.description : undefined, parameters: isObject(f.parameters) ? f.parameters : { type: 'object', properties: {} } }
     })
   }
-  let toolChoice: ToolChoice | undefined
-  const tc = body.tool_choice
-  if (tc === 'auto' || tc === 'none' || tc === 'required') toolChoice = { type: tc }
-  else if (isObject(tc) && isObject(tc.function)) toolChoice = { type: 'tool', name: str(tc.function.name, 'tool_choice.function.name') }
-  else if (tc !== undefined && tc !== null) invalid('tool_choice must be auto, none, required or a function', 'tool_choice')
+  const toolChoice = openAiToolChoice(body.tool_choice)
   const streamOptions = isObject(body.stream_options) ? body.stream_options : {}
   return {
     model,

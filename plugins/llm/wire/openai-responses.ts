@@ -4,8 +4,8 @@
  * typed stream events out. Stored responses (`previous_response_id`, `store: true` reads) are not
  * kept: a request that needs one is refused with a clear 400.
  */
-import type { ChatRequest, ChatResponse, Message, Part, StreamEvent, ToolChoice } from '../model.ts'
-import { extraFields, invalid, isObject, newId, nowSeconds, optInt, optNumber, sse, str } from './common.ts'
+import type { ChatRequest, ChatResponse, Message, Part, StreamEvent } from '../model.ts'
+import { extraFields, invalid, isObject, newId, nowSeconds, openAiToolChoice, optInt, optNumber, sse, str } from './common.ts'
 
 const LIFTED = new Set(['model', 'input', 'instructions', 'tools', 'tool_choice', 'max_output_tokens', 'temperature', 'top_p', 'stream', 'store', 'previous_response_id'])
 
@@ -61,11 +61,7 @@ export function parseResponsesRequest(body: Record<string, unknown>): ChatReques
       return { name: str(t.name, `tools[${i}].name`), description: typeof t.description === 'string' ? t.description : undefined, parameters: isObject(t.parameters) ? t.parameters : { type: 'object', properties: {} } }
     })
   }
-  let toolChoice: ToolChoice | undefined
-  const tc = body.tool_choice
-  if (tc === 'auto' || tc === 'none' || tc === 'required') toolChoice = { type: tc }
-  else if (isObject(tc) && tc.type === 'function') toolChoice = { type: 'tool', name: str(tc.name, 'tool_choice.name') }
-  else if (tc !== undefined && tc !== null) invalid('tool_choice must be auto, none, required or a function', 'tool_choice')
+  const toolChoice = openAiToolChoice(body.tool_choice)
   return {
     model,
     system: system.length ? system.join('\n\n') : undefined,
