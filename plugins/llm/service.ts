@@ -239,7 +239,7 @@ export function createLlmService(opts: LlmServiceOptions) {
     }
     if (t) upstreamLatency.observe({ provider }, latencyMs / 1000)
     opts.usage.record({ at: new Date(), projectId: caller.projectId, keyId: caller.keyId, subject: caller.subject, endpoint, alias, provider: t?.name, model, dc: opts.dc, status, errorCode: extra.errorCode, inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0, costUsd: usd, latencyMs, ttftMs: extra.ttftMs, requestId: caller.requestId })
-    ;(caller.log ?? opts.log).info({ llm: { project: caller.projectId, endpoint, alias, provider, model, status, inputTokens: usage?.inputTokens, outputTokens: usage?.outputTokens, costUsd: usd, latencyMs: Math.round(latencyMs), ttftMs: extra.ttftMs, dc: opts.dc } }, 'llm call')
+    ;(caller.log ?? opts.log).info({ llm: { project: caller.projectId, subject: caller.subject, keyId: caller.keyId, endpoint, alias, provider, model, status, inputTokens: usage?.inputTokens, outputTokens: usage?.outputTokens, costUsd: usd, latencyMs: Math.round(latencyMs), ttftMs: extra.ttftMs, dc: opts.dc } }, 'llm call')
   }
 
   async function prepare(caller: Caller, req: ChatRequest) {

@@ -71,6 +71,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
   const requests = opts.metrics.counter('dyad_http_requests_total', 'HTTP requests by route, method and status.', ['method', 'route', 'status'])
   const durations = opts.metrics.histogram('dyad_http_request_duration_seconds', 'HTTP request latency.', ['method', 'route'])
   const denials = opts.metrics.counter('dyad_authz_denied_total', 'Requests refused by authorization.', ['action'])
+  const limited = opts.metrics.counter('dyad_rate_limited_total', 'Requests refused by a rate limit or a request quota, by kind (principal: the process-wide limit; rate, quota: a project\'s).', ['kind'])
   const idempotency = createIdempotencyHooks(opts.idempotency)
 
   app.decorateRequest('principal', null as never)
@@ -95,6 +96,7 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     checkPathParams(params)
     const wait = opts.rateLimiter.take(principal.subject)
     if (wait > 0) {
+      limited.inc({ kind: 'principal' })
       reply.header('retry-after', String(wait))
       throw Errors.rateLimited(`Rate limit exceeded; retry in ${wait} s.`)
     }
@@ -108,8 +110,13 @@ async function gateway(app: FastifyInstance, opts: GatewayOptions) {
     if (projectId !== undefined) {
       const exists = opts.directory.assertProject(projectId)
       if (exists instanceof Promise) await exists
-      const limited = opts.traffic?.check(request, reply, projectId, principal)
-      if (limited) await limited
+      try {
+        const checked = opts.traffic?.check(request, reply, projectId, principal)
+        if (checked) await checked
+      } catch (err) {
+        if (Errors.rateLimited.is(err) || Errors.quotaExceeded.is(err)) limited.inc({ kind: Errors.rateLimited.is(err) ? 'rate' : 'quota' })
+        throw err
+      }
     }
   })
 

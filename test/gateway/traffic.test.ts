@@ -66,6 +66,7 @@ t.test('durable request quotas per project and per key', async (t) => {
   t.same([(await get(team.bob)).statusCode, (await get(team.bob)).statusCode, (await get(team.bob)).statusCode], [200, 200, 429])
   const refused = await get(team.bob)
   t.equal(refused.json().code, 'QUOTA_EXCEEDED')
+  t.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /dyad_rate_limited_total\{kind="quota"[^}]*\} 2/)
   t.same([(await get(team.carol)).statusCode, (await get(team.carol)).statusCode], [200, 200])
   t.equal((await get(team.alice)).statusCode, 200)
   t.equal((await get(team.alice)).statusCode, 429, "the project's five are used up (2 + 2 + 1)")

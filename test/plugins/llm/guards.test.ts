@@ -58,7 +58,7 @@ t.test('every call leaves an access-log line and metrics', async (t) => {
   t.equal(refused.statusCode, 429)
 
   const line = logLines.map((l) => JSON.parse(l)).find((l) => l.msg === 'llm call')
-  t.match(line, { reqId: String, llm: { project: 'acme', endpoint: 'chat.completions', alias: 'default-chat', provider: 'offline', model: 'offline-chat', status: 'ok', inputTokens: Number, outputTokens: Number, dc: 'dc-test' } })
+  t.match(line, { reqId: String, llm: { project: 'acme', subject: 'bob', keyId: String, endpoint: 'chat.completions', alias: 'default-chat', provider: 'offline', model: 'offline-chat', status: 'ok', inputTokens: Number, outputTokens: Number, dc: 'dc-test' } })
   const metrics = (await env.app.inject({ method: 'GET', url: '/metrics' })).body
   t.match(metrics, /dyad_llm_requests_total\{[^}]*project="acme"[^}]*endpoint="chat.completions"[^}]*status="ok"[^}]*\} 2/)
   t.match(metrics, /dyad_llm_tokens_total\{[^}]*direction="output"[^}]*\} \d+/)
