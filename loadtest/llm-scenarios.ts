@@ -78,7 +78,7 @@ export const llmProxy: Scenario = {
 
       // Sequential, alternating: whole answers, then streamed ones.
       const n = scale(opts, { count: 2000, maxMs: 20_000 }, { count: 200, maxMs: 4000 })
-      const series = { direct: [] as Timing[], dyad: [] as Timing[], directStream: [] as Timing[], dyadStream: [] as Timing[], offline: [] as Timing[] }
+      const series = { direct: [] as Timing[], dyad: [] as Timing[], directStream: [] as Timing[], dyadStream: [] as Timing[], offline: [] as Timing[], offlineStream: [] as Timing[] }
       for (const [stream, d, u] of [[false, series.dyad, series.direct], [true, series.dyadStream, series.directStream]] as const) {
         const body = chat(stream, 20)
         for (let i = 0; i < 50; i++) {
@@ -89,7 +89,7 @@ export const llmProxy: Scenario = {
         for (let i = 0; i < n.count && Date.now() - t0 < n.maxMs; i++) {
           d.push(await timed(agentD, dyadPort, '/llm/v1/chat/completions', auth, body))
           u.push(await timed(agentU, up.port, '/v1/chat/completions', {}, directBody(body)))
-          if (!stream) series.offline.push(await timed(agentD, dyadPort, '/llm/v1/chat/completions', auth, body.replace('"model":"bench"', '"model":"default-chat"')))
+          ;(stream ? series.offlineStream : series.offline).push(await timed(agentD, dyadPort, '/llm/v1/chat/completions', auth, body.replace('"model":"bench"', '"model":"default-chat"')))
         }
       }
       // Relay rate: one long streamed answer (about 4,000 events) at a time.
@@ -126,6 +126,7 @@ export const llmProxy: Scenario = {
         { call: 'whole answer', direct: `${fmtNs(p(total(series.direct), 50))} / ${fmtNs(p(total(series.direct), 99))}`, dyad: `${fmtNs(p(total(series.dyad), 50))} / ${fmtNs(p(total(series.dyad), 99))}`, added: `${fmtNs(added(total(series.dyad), total(series.direct), 50))} / ${fmtNs(added(total(series.dyad), total(series.direct), 99))}` },
         { call: 'whole answer, offline model (no upstream)', direct: '', dyad: `${fmtNs(p(total(series.offline), 50))} / ${fmtNs(p(total(series.offline), 99))}`, added: '' },
         { call: 'streamed, first byte', direct: `${fmtNs(p(ttfb(series.directStream), 50))} / ${fmtNs(p(ttfb(series.directStream), 99))}`, dyad: `${fmtNs(p(ttfb(series.dyadStream), 50))} / ${fmtNs(p(ttfb(series.dyadStream), 99))}`, added: `${fmtNs(added(ttfb(series.dyadStream), ttfb(series.directStream), 50))} / ${fmtNs(added(ttfb(series.dyadStream), ttfb(series.directStream), 99))}` },
+        { call: 'streamed, first byte, offline model', direct: '', dyad: `${fmtNs(p(ttfb(series.offlineStream), 50))} / ${fmtNs(p(ttfb(series.offlineStream), 99))}`, added: '' },
         { call: 'streamed, whole', direct: `${fmtNs(p(total(series.directStream), 50))} / ${fmtNs(p(total(series.directStream), 99))}`, dyad: `${fmtNs(p(total(series.dyadStream), 50))} / ${fmtNs(p(total(series.dyadStream), 99))}`, added: `${fmtNs(added(total(series.dyadStream), total(series.directStream), 50))} / ${fmtNs(added(total(series.dyadStream), total(series.directStream), 99))}` },
       ]
       const relayRatio = med(relay.dyad) / med(relay.direct)
