@@ -25,6 +25,7 @@ const AREA_OF_FILE: Record<string, string[]> = {
   'src/infra/kv/errors.ts': ['KV_'],
   'src/infra/appdata/errors.ts': ['APPDATA_'],
   'src/infra/secrets/errors.ts': ['SECRETS_'],
+  'src/infra/sql/errors.ts': ['SQL_'],
   'src/infra/platform/errors.ts': ['PLATFORM_'],
   'plugins/platform/errors.ts': ['PLATFORM_'],
   'plugins/policy/errors.ts': ['POLICY_', 'opa'],
