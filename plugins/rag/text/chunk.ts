@@ -59,11 +59,27 @@ function packSection(text: string, units: Unit[], maxTokens: number, overlap: nu
       span = trim(text, units[i]!.start, units[k - 1]!.end)
       tokens = span ? tokenCount(text.slice(span[0], span[1])) : 0
     }
-    if (span) emit(span[0], span[1], tokens)
+    if (span && tokens <= maxTokens) emit(span[0], span[1], tokens)
+    else if (span) emitSplit(text, span[0], span[1], maxTokens, emit)
     if (k >= units.length) break
     let o = k
     while (o - 1 > i && sum(o - 1, k) <= overlap) o--
     i = o
+  }
+}
+
+/**
+ * One unit whose trimmed text counts more than its untrimmed self (dropping a leading space can
+ * change the BPE merges): halve it, surrogate-safe, until each half fits.
+ */
+function emitSplit(text: string, start: number, end: number, maxTokens: number, emit: (s: number, e: number, tokens: number) => void): void {
+  const tokens = tokenCount(text.slice(start, end))
+  if (tokens <= maxTokens || end - start < 4) return emit(start, end, tokens)
+  let mid = start + Math.floor((end - start) / 2)
+  if (text.charCodeAt(mid - 1) >= 0xd800 && text.charCodeAt(mid - 1) <= 0xdbff) mid--
+  for (const [a, b] of [[start, mid], [mid, end]] as const) {
+    const span = trim(text, a, b)
+    if (span) emitSplit(text, span[0], span[1], maxTokens, emit)
   }
 }
 
