@@ -14,32 +14,24 @@
  *   or another type never matches. Booleans only take eq/ne/in/nin.
  * - in: the value is one of the list; nin is its negation. `and` of nothing matches all, `or` of nothing none.
  */
-export type Scalar = string | number | boolean
+import type { AccessCondition, Scalar } from '../../contracts/filter.ts'
+
+export type { AccessCondition, DocField, Scalar } from '../../contracts/filter.ts'
 
 export type MetadataFilter =
   | { type: 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte'; key: string; value: Scalar }
   | { type: 'in' | 'nin'; key: string; value: Scalar[] }
   | { type: 'and' | 'or'; filters: MetadataFilter[] }
 
-/** A path into the document as JSON: ['id'], ['title'], ['status'], ['contentHash'], ['metadata', key], ['access', 'users'|'groups'|'public']. */
-export type DocField = { path: string[] }
-
 /**
- * Access condition produced by policy partial evaluation (the Compile API); the adapter turns it
- * into SQL over the document row. Comparisons are two-valued: a missing field is JSON null, which
- * `eq null` matches and every other comparison does not (so `not` of a comparison on a missing field
- * holds). `contains`/`overlaps` need an array field.
+ * Access conditions (src/contracts/filter.ts, Rego's semantics) are read against the document as
+ * the policy sees it, `input.document`: the DocumentRecord without `text`, `createdAt` and
+ * `updatedAt`. Fields a condition may name: ['id'], ['kbId'], ['title'], ['status'],
+ * ['contentHash'], ['metadata'], ['metadata', key], ['access'], ['access', 'users'|'groups'|'public'].
+ * A title, metadata key or access key the document lacks is undefined. Any other path can never be
+ * defined on a stored document, so it is refused (RAG_ACCESS_CONDITION_INVALID) rather than
+ * silently read as undefined: a typo in a policy must fail loudly, never widen or narrow access.
  */
-export type AccessCondition =
-  | { op: 'true' }
-  | { op: 'false' }
-  | { op: 'and' | 'or'; args: AccessCondition[] }
-  | { op: 'not'; arg: AccessCondition }
-  | { op: 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte'; field: DocField; value: Scalar | null }
-  | { op: 'in'; field: DocField; values: Scalar[] }
-  | { op: 'contains'; field: DocField; value: Scalar }
-  | { op: 'overlaps'; field: DocField; values: Scalar[] }
-
 export interface ChunkInput {
   index: number
   text: string

@@ -1,11 +1,11 @@
 /**
- * The SQL shared by the metadata-filter and access-condition compilers: a parameter list and the
- * comparison of one jsonb expression with tenant values.
+ * The SQL of metadata-filter leaves (the port's filter semantics; access conditions have Rego's,
+ * in access-sql.ts) and the parameter list both compilers share.
  *
  * Values never enter the SQL text: each is a `$n` parameter (JSON text cast to jsonb, or text), so
  * a hostile value is data whatever it holds. The SQL text is built only from fixed fragments and
  * parameter numbers. Every leaf is two-valued (COALESCE(..., false)) so NOT/AND/OR over a missing
- * key behave like the JS reference semantics in the port, never like SQL's three-valued logic.
+ * key behave as the port's filter semantics say, never like SQL's three-valued logic.
  */
 import type { Scalar } from '../ports/retrieval.ts'
 
@@ -26,9 +26,9 @@ export type CompareOp = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte'
 const RANGE_SQL = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const
 
 /** `expr` (jsonb, NULL when missing) compared with a scalar. Range operators need a number or a string. */
-export function compareSql(expr: string, op: CompareOp, value: Scalar | null, params: SqlParams): string {
+export function compareSql(expr: string, op: CompareOp, value: Scalar, params: SqlParams): string {
   if (op === 'eq' || op === 'ne') {
-    const eq = value === null ? `(${expr} IS NULL OR ${expr} = 'null'::jsonb)` : `COALESCE(${expr} = ${params.add(JSON.stringify(value))}::jsonb, false)`
+    const eq = `COALESCE(${expr} = ${params.add(JSON.stringify(value))}::jsonb, false)`
     return op === 'eq' ? eq : `(NOT ${eq})`
   }
   const sym = RANGE_SQL[op]
@@ -45,21 +45,19 @@ export function inSql(expr: string, values: Scalar[], params: SqlParams): string
   return `COALESCE(${params.add(JSON.stringify(values))}::jsonb @> jsonb_build_array(${expr}), false)`
 }
 
-/** `expr` is an array holding `value`. */
-export function containsSql(expr: string, value: Scalar, params: SqlParams): string {
-  return `(CASE WHEN jsonb_typeof(${expr}) = 'array' THEN ${expr} @> jsonb_build_array(${params.add(JSON.stringify(value))}::jsonb) ELSE false END)`
-}
+/**
+ * Text Postgres can store: no NUL (text and jsonb refuse it, a database error) and no lone UTF-16
+ * surrogate (jsonb refuses its escape; as text it would silently become U+FFFD and match nothing).
+ */
+export const storableText = (s: string): boolean => !s.includes('\u0000') && !/[\ud800-\udfff]/u.test(s)
 
-/** `expr` is an array sharing an element with `values`. CASE, not AND: the array functions must never see a non-array. */
-export function overlapsSql(expr: string, values: Scalar[], params: SqlParams): string {
-  const list = params.add(JSON.stringify(values))
-  return `(CASE WHEN jsonb_typeof(${expr}) = 'array' THEN EXISTS (SELECT 1 FROM jsonb_array_elements(${expr}) AS e(v) WHERE ${list}::jsonb @> jsonb_build_array(e.v)) ELSE false END)`
-}
-
-/** A tenant scalar: finite numbers, bounded strings. Returns an error message or undefined. */
+/** A tenant scalar: finite numbers, bounded storable strings. Returns an error message or undefined. */
 export function scalarProblem(value: unknown, maxStringLength: number): string | undefined {
   if (typeof value === 'boolean') return undefined
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'numbers must be finite'
-  if (typeof value === 'string') return value.length <= maxStringLength ? undefined : `strings are at most ${maxStringLength} characters`
+  if (typeof value === 'string') {
+    if (value.length > maxStringLength) return `strings are at most ${maxStringLength} characters`
+    return storableText(value) ? undefined : 'strings hold no NUL character and no lone surrogate'
+  }
   return 'values must be strings, numbers or booleans'
 }

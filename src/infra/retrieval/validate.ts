@@ -6,7 +6,7 @@
 import type { ChunkInput, DocumentRecord } from '../ports/retrieval.ts'
 import { RagStoreErrors } from './errors.ts'
 import { METADATA_KEY_RE } from './filter-sql.ts'
-import { scalarProblem } from './predicate-sql.ts'
+import { scalarProblem, storableText } from './predicate-sql.ts'
 
 export const STORE_LIMITS = {
   idLength: 256,
@@ -27,7 +27,9 @@ export const STORE_LIMITS = {
 const bad = (why: string) => RagStoreErrors.inputInvalid(why)
 
 export function checkId(what: string, id: unknown): string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > STORE_LIMITS.idLength) throw bad(`${what} must be a string of 1-${STORE_LIMITS.idLength} characters`)
+  if (typeof id !== 'string' || id.length === 0 || id.length > STORE_LIMITS.idLength || !storableText(id)) {
+    throw bad(`${what} must be a string of 1-${STORE_LIMITS.idLength} characters (no NUL, no lone surrogate)`)
+  }
   return id
 }
 
@@ -45,8 +47,10 @@ export function checkDocument(doc: DocumentRecord): void {
   checkId('document id', doc.id)
   checkId('contentHash', doc.contentHash)
   checkId('status', doc.status)
-  if (doc.title !== undefined && (typeof doc.title !== 'string' || doc.title.length > STORE_LIMITS.titleLength)) throw bad(`title must be a string of at most ${STORE_LIMITS.titleLength} characters`)
-  if (typeof doc.text !== 'string' || doc.text.length > STORE_LIMITS.documentTextLength) throw bad('text must be a string of bounded size')
+  if (doc.title !== undefined && (typeof doc.title !== 'string' || doc.title.length > STORE_LIMITS.titleLength || !storableText(doc.title))) {
+    throw bad(`title must be a string of at most ${STORE_LIMITS.titleLength} characters`)
+  }
+  if (typeof doc.text !== 'string' || doc.text.length > STORE_LIMITS.documentTextLength || !storableText(doc.text)) throw bad('text must be a string of bounded size')
   for (const at of [doc.createdAt, doc.updatedAt]) {
     if (typeof at !== 'string' || at.length > 64 || Number.isNaN(Date.parse(at))) throw bad('createdAt and updatedAt must be ISO timestamps')
   }
@@ -64,7 +68,7 @@ export function checkDocument(doc: DocumentRecord): void {
   for (const k of Object.keys(access)) if (k !== 'users' && k !== 'groups' && k !== 'public') throw bad('access has only users, groups and public')
   for (const list of [access.users, access.groups]) {
     if (list === undefined) continue
-    if (!Array.isArray(list) || list.length > STORE_LIMITS.accessEntries || !list.every((s) => typeof s === 'string' && s.length <= STORE_LIMITS.idLength)) {
+    if (!Array.isArray(list) || list.length > STORE_LIMITS.accessEntries || !list.every((s) => typeof s === 'string' && s.length <= STORE_LIMITS.idLength && storableText(s))) {
       throw bad(`access.users and access.groups are lists of at most ${STORE_LIMITS.accessEntries} ids`)
     }
   }
@@ -77,10 +81,11 @@ export function checkChunks(chunks: ChunkInput[], dimension: number): void {
   for (const c of chunks) {
     if (!isInt32(c.index) || seen.has(c.index)) throw bad('chunk indexes are distinct non-negative integers')
     seen.add(c.index)
-    if (typeof c.text !== 'string' || c.text.length > STORE_LIMITS.chunkTextLength) throw bad(`chunk text is at most ${STORE_LIMITS.chunkTextLength} characters`)
+    if (typeof c !== 'object' || c === null) throw bad('each chunk is an object')
+    if (typeof c.text !== 'string' || c.text.length > STORE_LIMITS.chunkTextLength || !storableText(c.text)) throw bad(`chunk text is at most ${STORE_LIMITS.chunkTextLength} characters`)
     if (!isInt32(c.start) || !isInt32(c.end) || c.end < c.start) throw bad('chunk start and end are offsets with start <= end')
     if (!isInt32(c.tokens)) throw bad('chunk tokens is a non-negative integer')
-    if (!Array.isArray(c.headingPath) || c.headingPath.length > STORE_LIMITS.headingDepth || !c.headingPath.every((h) => typeof h === 'string' && h.length <= STORE_LIMITS.headingLength)) {
+    if (!Array.isArray(c.headingPath) || c.headingPath.length > STORE_LIMITS.headingDepth || !c.headingPath.every((h) => typeof h === 'string' && h.length <= STORE_LIMITS.headingLength && storableText(h))) {
       throw bad('headingPath is a short list of strings')
     }
     checkEmbedding(c.embedding, dimension, bad)

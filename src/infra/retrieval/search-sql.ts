@@ -1,0 +1,135 @@
+/**
+ * The retrieval store's search: one ranked list per mode, read from the knowledge base's own chunk
+ * partition, with the access condition and the metadata filter in the WHERE clause (a join to the
+ * document row), and hybrid as reciprocal rank fusion of the vector and keyword lists.
+ *
+ * Vector lists run with pgvector 0.8's iterative index scan (relaxed order): when the WHERE clause
+ * rejects what the HNSW graph returned first, the scan goes on instead of ending short of k, up to
+ * `maxScanTuples`. Relaxed order may return neighbours slightly out of order, so the list is
+ * re-sorted by exact distance over the materialised hits, as pgvector's documentation advises.
+ */
+import type { SqlExecutor } from '../ports/sql.ts'
+import type { SearchHit, SearchQuery, Scalar } from '../ports/retrieval.ts'
+import { compileAccessCondition } from './access-sql.ts'
+import { compileMetadataFilter } from './filter-sql.ts'
+import { partitionName, vectorCast, type KbInfo } from './kb-sql.ts'
+import { SqlParams } from './predicate-sql.ts'
+import { vectorText } from './validate.ts'
+
+export interface SearchTuning {
+  /** hnsw.ef_search (candidates kept while walking the graph); raised to the list length when that is larger. pgvector caps it at 1000. */
+  efSearch: number
+  /** hnsw.max_scan_tuples: how far an iterative scan may go before giving up on filling k. */
+  maxScanTuples: number
+}
+
+interface HitRow {
+  chunk_id: string | number
+  document_id: string
+  chunk_index: number
+  text: string
+  start_offset: number
+  end_offset: number
+  heading_path: string[]
+  title: string | null
+  metadata: Record<string, Scalar>
+  score: number | string
+}
+
+const HIT_COLUMNS = `c.id::text AS chunk_id, c.document_id, c.chunk_index, c.text, c.start_offset, c.end_offset, c.heading_path, d.title, d.metadata`
+
+/** The WHERE clause every list shares: this project and knowledge base, the version, access and filter. */
+function scope(q: SearchQuery, params: SqlParams): string {
+  const conds = [`c.project_id = ${params.add(q.projectId)}`, `c.kb_id = ${params.add(q.kbId)}`]
+  if (q.indexVersion !== undefined) conds.push(`c.index_version = ${params.add(q.indexVersion)}`)
+  conds.push(compileAccessCondition(q.access, 'd', params))
+  if (q.filter !== undefined) conds.push(compileMetadataFilter(q.filter, 'd.metadata', params))
+  return conds.join(' AND ')
+}
+
+/** Compiles the access condition and filter once without running anything, so bad ones fail before any work. */
+export function checkScope(q: SearchQuery): void {
+  scope(q, new SqlParams())
+}
+
+const JOIN = `JOIN rag_documents d ON d.project_id = c.project_id AND d.kb_id = c.kb_id AND d.id = c.document_id`
+
+export async function vectorList(tx: SqlExecutor, kb: KbInfo, q: SearchQuery, limit: number, tuning: SearchTuning): Promise<SearchHit[]> {
+  const cast = vectorCast(kb.dimension)
+  await tx.query(`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true), set_config('hnsw.max_scan_tuples', $2, true)`, [
+    String(Math.min(1_000, Math.max(tuning.efSearch, limit))),
+    String(tuning.maxScanTuples),
+  ])
+  const params = new SqlParams()
+  const where = scope(q, params)
+  const vec = params.add(vectorText(q.embedding!))
+  const res = await tx.query<HitRow & { distance: number }>(
+    `WITH hits AS MATERIALIZED (
+       SELECT ${HIT_COLUMNS}, (c.embedding::${cast}) <=> ${vec}::${cast} AS distance
+       FROM ${partitionName(kb.key)} c ${JOIN}
+       WHERE ${where}
+       ORDER BY distance
+       LIMIT ${params.add(limit)}
+     )
+     SELECT *, 1 - distance AS score FROM hits ORDER BY distance, document_id COLLATE "C", chunk_index`,
+    params.values,
+  )
+  return res.rows.map((r, i) => toHit(r, { vector: i + 1 }))
+}
+
+export async function keywordList(tx: SqlExecutor, kb: KbInfo, q: SearchQuery, limit: number): Promise<SearchHit[]> {
+  const params = new SqlParams()
+  const where = scope(q, params)
+  const query = `websearch_to_tsquery(${params.add(kb.tsConfig)}::regconfig, ${params.add(q.text)}::text)`
+  const res = await tx.query<HitRow>(
+    `SELECT ${HIT_COLUMNS}, ts_rank_cd(c.tsv, tq.q) AS score
+     FROM ${partitionName(kb.key)} c ${JOIN} CROSS JOIN ${query} AS tq(q)
+     WHERE c.tsv @@ tq.q AND ${where}
+     ORDER BY score DESC, c.document_id COLLATE "C", c.chunk_index
+     LIMIT ${params.add(limit)}`,
+    params.values,
+  )
+  return res.rows.map((r, i) => toHit(r, { keyword: i + 1 }))
+}
+
+/**
+ * Reciprocal rank fusion: score = Σ weight / (rrfK + rank) over the lists a chunk is in. Ties go
+ * to the better vector rank, then the better keyword rank, so the order is deterministic.
+ */
+export function fuse(vector: SearchHit[], keyword: SearchHit[], weights: { vector: number; keyword: number }, rrfK: number): SearchHit[] {
+  const byChunk = new Map<string, SearchHit>()
+  for (const h of vector) byChunk.set(h.chunkId, { ...h, score: 0, ranks: { vector: h.ranks.vector } })
+  for (const h of keyword) {
+    const seen = byChunk.get(h.chunkId)
+    if (seen) seen.ranks.keyword = h.ranks.keyword
+    else byChunk.set(h.chunkId, { ...h, score: 0, ranks: { keyword: h.ranks.keyword } })
+  }
+  const hits = [...byChunk.values()]
+  for (const h of hits) {
+    h.score = (h.ranks.vector ? weights.vector / (rrfK + h.ranks.vector) : 0) + (h.ranks.keyword ? weights.keyword / (rrfK + h.ranks.keyword) : 0)
+  }
+  const worst = Number.MAX_SAFE_INTEGER
+  return hits.sort(
+    (a, b) =>
+      b.score - a.score ||
+      (a.ranks.vector ?? worst) - (b.ranks.vector ?? worst) ||
+      (a.ranks.keyword ?? worst) - (b.ranks.keyword ?? worst),
+  )
+}
+
+function toHit(r: HitRow, ranks: SearchHit['ranks']): SearchHit {
+  const hit: SearchHit = {
+    documentId: r.document_id,
+    chunkId: String(r.chunk_id),
+    index: Number(r.chunk_index),
+    text: r.text,
+    start: Number(r.start_offset),
+    end: Number(r.end_offset),
+    headingPath: r.heading_path,
+    score: Number(r.score),
+    metadata: r.metadata,
+    ranks,
+  }
+  if (r.title !== null) hit.title = r.title
+  return hit
+}
