@@ -1,0 +1,23 @@
+import t from 'tap'
+import { createSqlRetrievalStore } from '../../../src/infra/retrieval/sql-store.ts'
+import { createPgDatabase } from '../../../src/infra/sql/pg.ts'
+import { migrate } from '../../../src/infra/sql/migrate.ts'
+import { retrievalContract } from '../../contracts/retrieval.ts'
+import { freshPostgresDatabase, isSkip } from '../../helpers/servers.ts'
+
+const server = await freshPostgresDatabase()
+if (isSkip(server)) {
+  t.plan(0, server.skip)
+} else {
+  await retrievalContract(t, async () => {
+    const db = createPgDatabase({ url: server.url })
+    await migrate(db)
+    return {
+      store: createSqlRetrievalStore({ sql: db }),
+      async cleanup() {
+        await db.close()
+        await server.drop()
+      },
+    }
+  })
+}
