@@ -16,5 +16,5 @@ export async function retrievalContract(t: Test, make: () => Promise<RetrievalHa
   const harness = await make()
   t.teardown(harness.cleanup)
   storageContract(t, harness.store)
-  searchContract(t, harness.store)
+  searchContract(t, harness.store, harness.scans)
 }

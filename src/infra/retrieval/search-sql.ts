@@ -38,9 +38,15 @@ interface HitRow {
 
 const HIT_COLUMNS = `c.id::text AS chunk_id, c.document_id, c.chunk_index, c.text, c.start_offset, c.end_offset, c.heading_path, d.title, d.metadata`
 
-/** The WHERE clause every list shares: this project and knowledge base, the version, access and filter. */
+/**
+ * The WHERE clause every list shares: the document is this project's and knowledge base's, the
+ * version, access and filter. The chunk side needs no project or knowledge-base predicate: the
+ * partition holds that knowledge base's chunks only, and the join pins the document row. Leaving
+ * them out matters: the planner otherwise reads the partition through its btree on (project, kb,
+ * document), every row of it, and sorts, instead of walking the HNSW index.
+ */
 function scope(q: SearchQuery, params: SqlParams): string {
-  const conds = [`c.project_id = ${params.add(q.projectId)}`, `c.kb_id = ${params.add(q.kbId)}`]
+  const conds = [`d.project_id = ${params.add(q.projectId)}`, `d.kb_id = ${params.add(q.kbId)}`]
   if (q.indexVersion !== undefined) conds.push(`c.index_version = ${params.add(q.indexVersion)}`)
   conds.push(compileAccessCondition(q.access, 'd', params))
   if (q.filter !== undefined) conds.push(compileMetadataFilter(q.filter, 'd.metadata', params))
@@ -52,29 +58,63 @@ export function checkScope(q: SearchQuery): void {
   scope(q, new SqlParams())
 }
 
-const JOIN = `JOIN rag_documents d ON d.project_id = c.project_id AND d.kb_id = c.kb_id AND d.id = c.document_id`
+const JOIN = `JOIN rag_documents d ON d.id = c.document_id`
 
-export async function vectorList(tx: SqlExecutor, kb: KbInfo, q: SearchQuery, limit: number, tuning: SearchTuning): Promise<SearchHit[]> {
+/** What one vector list took, for metrics and tests: how many the index pass found, and whether the exact pass ran. */
+export interface VectorScanInfo {
+  indexRows: number
+  exact: boolean
+  rows: number
+}
+
+/**
+ * Two passes. The index pass walks the HNSW graph with an iterative scan, with sequential scans
+ * and sorts priced out (`enable_seqscan`/`enable_sort` off) so the planner cannot swap it for a
+ * full sort of the partition, which it otherwise picks whenever it guesses the filter is selective
+ * (it guesses so for any jsonb condition, having no statistics on them). If that pass comes back
+ * short of `limit` (fewer matching chunks than that, or a filter so selective that `maxScanTuples`
+ * ran out first), an exact pass with index scans off ranks every matching chunk, so a filtered
+ * query still returns every match up to `limit`, as the exact answer would.
+ */
+export async function vectorList(
+  tx: SqlExecutor,
+  kb: KbInfo,
+  q: SearchQuery,
+  limit: number,
+  tuning: SearchTuning,
+  onScan?: (info: VectorScanInfo) => void,
+): Promise<SearchHit[]> {
   const cast = vectorCast(kb.dimension)
-  await tx.query(`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true), set_config('hnsw.max_scan_tuples', $2, true)`, [
-    String(Math.min(1_000, Math.max(tuning.efSearch, limit))),
-    String(tuning.maxScanTuples),
-  ])
+  const saved = await tx.query<{ seq: string; sort: string; idx: string }>(
+    `SELECT current_setting('enable_seqscan') AS seq, current_setting('enable_sort') AS sort, current_setting('enable_indexscan') AS idx,
+       set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true), set_config('hnsw.max_scan_tuples', $2, true),
+       set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true)`,
+    [String(Math.min(1_000, Math.max(tuning.efSearch, limit))), String(tuning.maxScanTuples)],
+  )
+  const { seq, sort, idx } = saved.rows[0]!
   const params = new SqlParams()
   const where = scope(q, params)
   const vec = params.add(vectorText(q.embedding!))
-  const res = await tx.query<HitRow & { distance: number }>(
-    `WITH hits AS MATERIALIZED (
+  const sql = `WITH hits AS MATERIALIZED (
        SELECT ${HIT_COLUMNS}, (c.embedding::${cast}) <=> ${vec}::${cast} AS distance
        FROM ${partitionName(kb.key)} c ${JOIN}
        WHERE ${where}
        ORDER BY distance
        LIMIT ${params.add(limit)}
      )
-     SELECT *, 1 - distance AS score FROM hits ORDER BY distance, document_id COLLATE "C", chunk_index`,
-    params.values,
-  )
-  return res.rows.map((r, i) => toHit(r, { vector: i + 1 }))
+     SELECT *, 1 - distance AS score FROM hits ORDER BY distance, document_id COLLATE "C", chunk_index`
+  let rows = (await tx.query<HitRow>(sql, params.values)).rows
+  const indexRows = rows.length
+  await tx.query(`SELECT set_config('enable_seqscan', $1, true), set_config('enable_sort', $2, true)`, [seq, sort])
+  const exact = indexRows < limit
+  if (exact) {
+    // Bitmap scans stay allowed (the document side, the chunk primary key); HNSW has none.
+    await tx.query(`SELECT set_config('enable_indexscan', 'off', true)`)
+    rows = (await tx.query<HitRow>(sql, params.values)).rows
+    await tx.query(`SELECT set_config('enable_indexscan', $1, true)`, [idx])
+  }
+  onScan?.({ indexRows, exact, rows: rows.length })
+  return rows.map((r, i) => toHit(r, { vector: i + 1 }))
 }
 
 export async function keywordList(tx: SqlExecutor, kb: KbInfo, q: SearchQuery, limit: number): Promise<SearchHit[]> {

@@ -22,13 +22,15 @@ import { compileMetadataFilter } from './filter-sql.ts'
 import { checkDimension, createKbStorage, dropKbStorage, kbInfo, partitionName, requireKb } from './kb-sql.ts'
 import { SqlParams } from './predicate-sql.ts'
 import { checkQuery } from './query-check.ts'
-import { checkScope, fuse, keywordList, vectorList, type SearchTuning } from './search-sql.ts'
+import { checkScope, fuse, keywordList, vectorList, type SearchTuning, type VectorScanInfo } from './search-sql.ts'
 import { checkChunks, checkDocument, checkId, checkIndexVersion, STORE_LIMITS, vectorText } from './validate.ts'
 
 export interface SqlRetrievalStoreOptions {
   sql: SqlDatabase
   /** Vector search tuning (defaults: efSearch 100, maxScanTuples 20000, pgvector's own default). */
   tuning?: Partial<SearchTuning>
+  /** Called after each vector list (metrics: how often the exact pass had to run). */
+  onVectorScan?: (info: VectorScanInfo) => void
 }
 
 /** Chunks per INSERT: bounds one statement's size (a 1536-dimension vector is ~15 kB of text). */
@@ -248,12 +250,12 @@ export function createSqlRetrievalStore(opts: SqlRetrievalStoreOptions): Retriev
           throw RagStoreErrors.dimensionMismatch(`The query embedding has ${checked.embedding.length} dimensions; the knowledge base has ${kb.dimension}.`)
         }
         let hits: SearchHit[]
-        if (checked.mode === 'vector') hits = await vectorList(tx, kb, checked, checked.k, tuning)
+        if (checked.mode === 'vector') hits = await vectorList(tx, kb, checked, checked.k, tuning, opts.onVectorScan)
         else if (checked.mode === 'keyword') hits = await keywordList(tx, kb, checked, checked.k)
         else {
           // Each list deeper than k, so a chunk ranked well in one list and poorly in the other still meets.
           const depth = Math.min(STORE_LIMITS.maxK * 5, Math.max(checked.k * 4, 50))
-          const vector = await vectorList(tx, kb, checked, depth, tuning)
+          const vector = await vectorList(tx, kb, checked, depth, tuning, opts.onVectorScan)
           const keyword = await keywordList(tx, kb, checked, depth)
           hits = fuse(vector, keyword, checked.weights ?? { vector: 1, keyword: 1 }, checked.rrfK ?? 60)
         }

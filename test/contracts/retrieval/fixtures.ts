@@ -4,10 +4,13 @@
  * port's metadata-filter semantics.
  */
 import { randomBytes } from 'node:crypto'
+import type { VectorScanInfo } from '../../../src/infra/retrieval/search-sql.ts'
 import type { AccessCondition, ChunkInput, DocumentRecord, MetadataFilter, RetrievalStore, Scalar } from '../../../src/infra/ports/retrieval.ts'
 
 export interface RetrievalHarness {
   store: RetrievalStore
+  /** Where the adapter records each vector list's passes (see VectorScanInfo), when it reports them. */
+  scans?: VectorScanInfo[]
   /** Closes the store and removes what the harness created. */
   cleanup(): Promise<void>
 }

@@ -2,6 +2,7 @@
 import type { Test } from 'tap'
 import { RagStoreErrors } from '../../../src/infra/retrieval/errors.ts'
 import type { AccessCondition, MetadataFilter, RetrievalStore, SearchHit, SearchQuery } from '../../../src/infra/ports/retrieval.ts'
+import type { VectorScanInfo } from '../../../src/infra/retrieval/search-sql.ts'
 import { evalAccessCondition } from '../../helpers/access-condition.ts'
 import { ALLOW, chunk, doc, evalFilter, policyView, prng, projectId, randomCondition, randomDoc, randomFilter, sortIds } from './fixtures.ts'
 
@@ -25,7 +26,7 @@ const VECTOR_ORDER = ['k4', 'k5', 'k3', 'k1', 'k2']
 /** Two tight covers beat one, a tight cover beats a loose one. */
 const KEYWORD_ORDER = ['k2', 'k1', 'k3']
 
-export function searchContract(t: Test, store: RetrievalStore): void {
+export function searchContract(t: Test, store: RetrievalStore, scans?: VectorScanInfo[]): void {
   t.test('each mode returns the expected order on a small corpus', async (t) => {
     const p = projectId()
     await store.ensureKnowledgeBase(p, 'kb', 4)
@@ -174,8 +175,10 @@ export function searchContract(t: Test, store: RetrievalStore): void {
         .slice(0, 5)
         .map(([key]) => key)
     const base: SearchQuery = { projectId: p, kbId: 'kb', mode: 'vector', embedding: new Float32Array(q), k: 5, access: ALLOW }
+    scans?.splice(0)
     const byFilter = await store.search({ ...base, filter: { type: 'eq', key: 'shard', value: 7 } })
     const byAccess = await store.search({ ...base, access: { op: 'contains', field: { path: ['access', 'users'] }, value: 'eve' } })
+    if (scans) t.same(scans, [{ indexRows: 5, exact: false, rows: 5 }, { indexRows: 5, exact: false, rows: 5 }], 'the index pass alone (an iterative scan) found k')
     for (const [label, hits] of [['filter', byFilter], ['access', byAccess]] as const) {
       t.equal(hits.length, 5, `${label}: k results though 1 document in 20 matches`)
       t.ok(hits.every((h) => h.documentId.match(/^d(\d+)$/) && Number(h.documentId.slice(1)) % 20 === 7), `${label}: only matching documents`)
@@ -186,6 +189,14 @@ export function searchContract(t: Test, store: RetrievalStore): void {
     }
     const hybrid = await store.search({ ...base, mode: 'hybrid', text: 'chunk', filter: { type: 'eq', key: 'shard', value: 7 } })
     t.equal(hybrid.length, 5, 'hybrid too')
+    // Fewer matches than k: every match, best first, exactly.
+    scans?.splice(0)
+    const few = await store.search({ ...base, k: 8, filter: { type: 'in', key: 'shard', value: [3] } })
+    t.same(few.map((h) => `${h.documentId}/${h.index}`), [...vectors.entries()].filter(([key]) => Number(key.split('/')[0]!.slice(1)) % 20 === 3).sort((a, b) => cosine(q, b[1]) - cosine(q, a[1])).slice(0, 8).map(([key]) => key), 'the best 8 of the 15 matching chunks, in order')
+    if (scans) t.match(scans, [{ exact: false }], 'still from the index')
+    const none = await store.search({ ...base, k: 8, filter: { type: 'eq', key: 'shard', value: 99 } })
+    t.same(none, [], 'no match: nothing')
+    if (scans) t.match(scans.at(-1), { indexRows: 0, exact: true, rows: 0 })
   })
 
   t.test('bad filters, conditions and queries are RAG_ 4xx errors', async (t) => {

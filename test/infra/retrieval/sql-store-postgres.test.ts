@@ -2,6 +2,7 @@ import t from 'tap'
 import { createSqlRetrievalStore } from '../../../src/infra/retrieval/sql-store.ts'
 import { createPgDatabase } from '../../../src/infra/sql/pg.ts'
 import { migrate } from '../../../src/infra/sql/migrate.ts'
+import type { VectorScanInfo } from '../../../src/infra/retrieval/search-sql.ts'
 import { retrievalContract } from '../../contracts/retrieval.ts'
 import { freshPostgresDatabase, isSkip } from '../../helpers/servers.ts'
 
@@ -12,8 +13,10 @@ if (isSkip(server)) {
   await retrievalContract(t, async () => {
     const db = createPgDatabase({ url: server.url })
     await migrate(db)
+    const scans: VectorScanInfo[] = []
     return {
-      store: createSqlRetrievalStore({ sql: db }),
+      store: createSqlRetrievalStore({ sql: db, onVectorScan: (s) => scans.push(s) }),
+      scans,
       async cleanup() {
         await db.close()
         await server.drop()
