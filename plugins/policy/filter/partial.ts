@@ -27,9 +27,16 @@ import { Dependence } from './dependence.ts'
 import { Residuals, unsupported, type Sym } from './residual.ts'
 
 type Acc = AccessCondition[]
-type Accept = 'true' | 'truthy'
+/** Which values of a rule count: `true`, truthy, or a comparison with a known value. `key` names it for the memo. */
+export interface Accept {
+  key: string
+  test(v: Value): boolean
+}
 
-const accepts = (a: Accept, v: Value): boolean => (a === 'true' ? v.type === 'boolean' && v.value : !(v.type === 'boolean' && !v.value))
+export const ACCEPT_TRUE: Accept = { key: 'true', test: (v) => v.type === 'boolean' && v.value }
+export const ACCEPT_TRUTHY: Accept = { key: 'truthy', test: (v) => !(v.type === 'boolean' && !v.value) }
+
+const accepts = (a: Accept, v: Value): boolean => a.test(v)
 
 /** Thrown out of an enumeration once one solution is unconditionally true. */
 const STOP = Symbol('partial-stop')
@@ -59,13 +66,13 @@ export class PartialEvaluator {
       node = node.children.get(seg)
     }
     const exact = node && node.path.length === path.length ? node : undefined
-    if (exact && exact.rules.length) return this.ruleCondition(exact, 'true')
+    if (exact && exact.rules.length) return this.ruleCondition(exact, ACCEPT_TRUE)
     // Not a rule node: base data, a package, or nothing. Known unless something below depends.
     const t: Term = { t: 'ref', head: { t: 'var', name: 'data', loc: LOC }, path: path.map((s) => ({ t: 'scalar', v: { type: 'string', value: s }, loc: LOC })), loc: LOC }
     if (this.depends({ k: 'term', term: t, with: [], loc: LOC }, new Map())) unsupported(`data.${path.join('.')} is not a rule but depends on the unknown`)
     let out: AccessCondition = FALSE_C
     this.ev.evalTerm(t, new Map(), this.ctx, (v) => {
-      if (accepts('true', v)) out = TRUE_C
+      if (accepts(ACCEPT_TRUE, v)) out = TRUE_C
     })
     return out
   }
@@ -163,7 +170,7 @@ export class PartialEvaluator {
   }
 
   ruleCondition(node: RuleNode, accept: Accept): AccessCondition {
-    const key = `${node.id}:${accept}`
+    const key = `${node.id}:${accept.key}`
     const memo = this.#ruleMemo.get(key)
     if (memo) return memo
     let out: AccessCondition

@@ -18,10 +18,10 @@ import type { RuleNode } from '../rego/compiler/tree.ts'
 import type { Env } from '../rego/eval/context.ts'
 import { entriesOf } from '../rego/eval/docs.ts'
 import { isWildcard } from '../rego/compiler/vars.ts'
-import { toJs, type Value } from '../rego/value.ts'
+import { compare, keyOf, toJs, type Value } from '../rego/value.ts'
 import { PolicyErrors } from '../errors.ts'
 import { FALSE_C, TRUE_C } from './condition.ts'
-import type { PartialEvaluator } from './partial.ts'
+import { ACCEPT_TRUTHY, type Accept, type PartialEvaluator } from './partial.ts'
 
 /** Vars bound to a field of the unknown (path relative to it). */
 export type Sym = Map<string, string[]>
@@ -33,6 +33,14 @@ export function unsupported(what: string, loc?: Location): never {
 }
 
 const CMP: Record<string, 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte'> = { equal: 'eq', neq: 'ne', lt: 'lt', lte: 'lte', gt: 'gt', gte: 'gte' }
+const CMP_TEST: Record<keyof typeof FLIP, (v: Value, x: Value) => boolean> = {
+  eq: (v, x) => compare(v, x) === 0,
+  ne: (v, x) => compare(v, x) !== 0,
+  lt: (v, x) => compare(v, x) < 0,
+  lte: (v, x) => compare(v, x) <= 0,
+  gt: (v, x) => compare(v, x) > 0,
+  gte: (v, x) => compare(v, x) >= 0,
+}
 const FLIP = { eq: 'eq', ne: 'ne', lt: 'gt', lte: 'gte', gt: 'lt', gte: 'lte' } as const
 
 /** A known value as a condition scalar; composites and out-of-range integers cannot be compared in a condition. */
@@ -121,7 +129,7 @@ export class Residuals {
       return k(this.p.b.leaf({ op: 'ne', field: { path: f.path }, value: false }))
     }
     const node = t.t === 'ref' ? this.ruleNode(t) : undefined
-    if (node) return k(this.p.ruleCondition(node, 'truthy'))
+    if (node) return k(this.p.ruleCondition(node, ACCEPT_TRUTHY))
     return unsupported('this expression over the unknown', t.loc)
   }
 
@@ -139,12 +147,12 @@ export class Residuals {
     return node.rules.length ? node : unsupported('a package (a whole object of rules) that depends on the unknown', t.loc)
   }
 
-  private call(t: Term & { t: 'call' }, env: Env, sym: Sym, k: K): void {
+  private call(t: Term & { t: 'call' }, env: Env, sym: Sym, k: K, accept: Accept = ACCEPT_TRUTHY): void {
     let node = this.p.ev.root
     for (const seg of t.name.split('.').slice(1)) node = node.children.get(seg) ?? unsupported(`call of ${t.name}`, t.loc)
     const args: Array<{ value: Value } | { field: string[] }> = []
     const next = (i: number): void => {
-      if (i === t.args.length) return k(this.p.functionCondition(node, args.slice(), 'truthy', t.loc))
+      if (i === t.args.length) return k(this.p.functionCondition(node, args.slice(), accept, t.loc))
       const f = this.field(t.args[i], env, sym)
       if (f && f.elem) unsupported('iteration over the unknown', t.loc)
       if (f) {
@@ -167,7 +175,7 @@ export class Residuals {
     const fb = this.field(b, env, sym)
     if (fa && fb) unsupported('a comparison between two fields of the unknown', loc)
     const f = fa ?? fb
-    if (!f) return unsupported('a comparison with the value of a rule or function that depends on the unknown', loc)
+    if (!f) return this.compareValue(op, a, b, env, sym, loc, k)
     const o = fa ? op : FLIP[op]
     this.known(fa ? b : a, env, sym, (v) => {
       const x = scalar(v, loc)
@@ -176,6 +184,22 @@ export class Residuals {
         return k(this.p.b.leaf({ op: 'contains', field: { path: f.path }, value: x }))
       }
       k(this.p.b.leaf({ op: o, field: { path: f.path }, value: x }))
+    })
+  }
+
+  /** `rule == v`, `f(x) < v`: the rule or function inlined, accepting the values that compare so. */
+  private compareValue(op: keyof typeof FLIP, a: Term, b: Term, env: Env, sym: Sym, loc: Location, k: K): void {
+    const dependent = (t: Term) => this.p.depends({ k: 'term', term: t, with: [], loc }, sym)
+    const da = dependent(a)
+    if (da && dependent(b)) unsupported('a comparison between two values that depend on the unknown', loc)
+    const target = da ? a : b
+    const o = da ? op : FLIP[op]
+    const node = target.t === 'ref' ? this.ruleNode(target) : undefined
+    if (!node && !(target.t === 'call' && target.name.startsWith('data.'))) unsupported('a comparison with this expression over the unknown', loc)
+    this.known(da ? b : a, env, sym, (x) => {
+      const accept: Accept = { key: `${o}:${keyOf(x)}`, test: (v) => CMP_TEST[o](v, x) }
+      if (node) return k(this.p.ruleCondition(node, accept))
+      this.call(target as Term & { t: 'call' }, env, sym, k, accept)
     })
   }
 
