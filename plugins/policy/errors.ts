@@ -27,6 +27,13 @@ export const PolicyErrorKinds = {
   evaluation: defineError('POLICY_EVALUATION_ERROR', 422, 'Policy evaluation failed.'),
   tooLarge: defineError('POLICY_TOO_LARGE', 413, 'The policy is larger than the configured limit.'),
   conflict: defineError('POLICY_WRITE_CONFLICT', 409, 'The policy changed concurrently; read it again and retry.'),
+  /**
+   * Partial evaluation met a construct on the unknown it cannot turn into a condition (a built-in
+   * applied to the unknown, iteration over it, `with`, ...). 422 like evaluation errors: the
+   * request is well formed, the policy is what cannot be translated (OPA's data-filtering
+   * targets also refuse such policies rather than approximate them).
+   */
+  partialUnsupported: defineError('POLICY_PARTIAL_UNSUPPORTED', 422, 'The policy cannot be turned into a filter condition.'),
 }
 
 /** Adds OPA's `errors` array to the rendered body. */
@@ -42,5 +49,6 @@ export const PolicyErrors = {
   evaluation: (errors: OpaErrorItem[]) => withErrors(PolicyErrorKinds.evaluation(errors[0]?.message ?? 'policy evaluation failed'), errors),
   tooLarge: (message: string) => PolicyErrorKinds.tooLarge(message),
   conflict: (message: string) => PolicyErrorKinds.conflict(message),
+  partialUnsupported: (message: string) => PolicyErrorKinds.partialUnsupported(message),
   bundle: (code: BundleErrorCode, message: string) => new BundleError(code, message),
 }

@@ -15,6 +15,10 @@ import { deleteAt, getAt, patchAt, putAt, type PatchOp } from './data-doc.ts'
 import { PolicyErrors } from './errors.ts'
 import type { PolicyStore } from './store.ts'
 import { KvErrors } from '../../src/infra/kv/errors.ts'
+import type { AccessCondition, FilterRequest } from '../../src/contracts/filter.ts'
+import { compileCondition } from './filter/index.ts'
+import { findNode } from './rego/compiler/tree.ts'
+import { RAG_READ_POLICY_ID, ragReadPolicySource } from './authz/rag-read.ts'
 
 /** Pause between attempts to open the policy watch when the store was unreachable at start. */
 const WATCH_RETRY_MS = 1_000
@@ -153,6 +157,29 @@ export function createPolicyService(deps: PolicyServiceDeps) {
         out = run(fb, EMPTY_DATA)
       }
       return out === undefined ? undefined : toJs(out)
+    },
+
+    /**
+     * The FilterCompiler contract (src/contracts/filter.ts): the condition on `req.unknowns[0]`
+     * under which the rule at `req.path` is true. A project without a `dyad.rag` package gets
+     * the shipped rag-read policy, as its decisions do (evaluateWithFallback).
+     */
+    async compileFilter(projectId: string, req: FilterRequest): Promise<AccessCondition> {
+      if (typeof req.path !== 'string' || !Array.isArray(req.unknowns) || req.unknowns.length !== 1 || typeof req.unknowns[0] !== 'string') {
+        throw PolicyErrors.invalidParameter('a filter needs a rule path and exactly one unknown')
+      }
+      const path = req.path.split('/').filter((s) => s !== '')
+      const compiled = await cache.get(projectId)
+      let policy = compiled.policy
+      let data = compiled.data
+      if (!findNode(policy.root, ['dyad', 'rag'])?.pkg) {
+        const raw = ragReadPolicySource()
+        let fb = fallbacks.get(raw)
+        if (!fb) fallbacks.set(raw, (fb = compileOrThrow([{ id: RAG_READ_POLICY_ID, raw }])))
+        policy = fb
+        data = EMPTY_DATA
+      }
+      return compileCondition(policy, data, { path, input: req.input, unknown: req.unknowns[0], budget: limits.budget })
     },
 
     async query(projectId: string, query: string, input: unknown, strict: boolean): Promise<string> {

@@ -172,6 +172,25 @@ export function evaluate(policy: CompiledPolicy, opts: EvaluateOptions): Evaluat
   return tracer ? { result, bindings, notes: ev.notes, events: tracer.events() } : { result, bindings, notes: ev.notes }
 }
 
+/**
+ * An evaluator and context for callers that drive evaluation themselves (the partial evaluator in
+ * ../filter/ runs the known parts of a body through it), with the same budget and built-ins as
+ * `evaluate`. Not traced.
+ */
+export function openEvaluation(policy: CompiledPolicy, opts: { input?: Value; data?: Value; strict?: boolean; budget?: BudgetOptions; nowNs?: bigint }): { ev: Evaluator; ctx: Ctx; budget: Budget } {
+  const budget = new Budget(opts.budget)
+  const ev = new Evaluator({
+    root: policy.root,
+    data: opts.data ?? policy.data ?? obj([]),
+    strict: opts.strict ?? false,
+    budget,
+    builtins: BUILTINS,
+    modules: policy.modules,
+    builtinCtx: new QueryBuiltinContext(opts.strict ?? false, opts.nowNs, budget),
+  })
+  return { ev, ctx: new Ctx(opts.input), budget }
+}
+
 /** Parses a ground Rego term (`{1, 2}`, `{"a": [1]}`) into a value, e.g. for `input_term`. */
 export function parseValue(src: string): Value {
   const policy = compileModules({ files: {} })
