@@ -142,6 +142,8 @@ export async function jobsContract(t: Test, make: () => Promise<JobsHarness>): P
     const id = await a.enqueue({ queue, payload: {}, retryLimit: 2, retryDelaySeconds: 1 })
     await eventually(async () => (await stateOf(a, queue, id!)) === 'active', 20_000, 'a to start the job')
     await a.stop({ graceful: false })
+    // An abrupt stop does not wait for the handler; it notices the abort on its next check.
+    await eventually(() => runs[0].aborted !== undefined, 20_000, "a's handler to return")
     t.equal(runs[0].aborted, true, "a's handler saw the shutdown")
     await b.work(queue, { concurrency: 1, ...POLL }, async ({ attempt }) => {
       runs.push({ by: 'b', attempt })

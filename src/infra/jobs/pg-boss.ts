@@ -76,7 +76,7 @@ export function createPgBossQueue(opts: PgBossQueueOptions): JobQueue {
       // pg-boss's own singleton policies dedupe per state (queued OR active), not "one unfinished job
       // per key", so the check and the insert run in one transaction under a lock on (queue, key).
       return opts.sql.transaction(async (tx) => {
-        await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${schema}\u0000${spec.queue}\u0000${key}`])
+        await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [JSON.stringify([schema, spec.queue, key])])
         const open = await tx.query(
           `SELECT 1 FROM ${schema}.job WHERE name = $1 AND singleton_key = $2 AND state < 'completed' LIMIT 1`,
           [spec.queue, key],
