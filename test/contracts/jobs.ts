@@ -10,6 +10,11 @@ import type { JobContext, JobQueue } from '../../src/infra/ports/jobs.ts'
 export interface JobsHarness {
   /** A started queue instance on the shared database; stopped by cleanup. */
   queue(): Promise<JobQueue>
+  /**
+   * Makes `q`'s process vanish without any cleanup (its connections die, nothing is marked failed).
+   * Absent for PGlite: one process holds the database, so a crash takes every instance down with it.
+   */
+  crash?(q: JobQueue): Promise<void>
   cleanup(): Promise<void>
 }
 
@@ -151,6 +156,32 @@ export async function jobsContract(t: Test, make: () => Promise<JobsHarness>): P
     await eventually(async () => (await stateOf(b, queue, id!)) === 'completed', 30_000, 'b to finish the job')
     t.same(runs, [
       { by: 'a', attempt: 1, aborted: true },
+      { by: 'b', attempt: 2 },
+    ])
+  })
+
+  t.test('a job left active by a crashed instance expires and is retried by another', async (t) => {
+    if (!h.crash) return t.plan(0, 'a crash takes every instance on this database down')
+    const a = await h.queue()
+    const b = await h.queue()
+    const queue = name('expire')
+    const runs: { by: string; attempt: number }[] = []
+    let releaseZombie!: () => void
+    const zombie = new Promise<void>((resolve) => (releaseZombie = resolve))
+    t.teardown(() => releaseZombie())
+    await a.work(queue, { concurrency: 1, ...POLL }, async ({ attempt }) => {
+      runs.push({ by: 'a', attempt })
+      await zombie
+    })
+    const id = await a.enqueue({ queue, payload: {}, retryLimit: 1, retryDelaySeconds: 1, expireInSeconds: 2 })
+    await eventually(async () => (await stateOf(b, queue, id!)) === 'active', 20_000, 'a to start the job')
+    await h.crash(a)
+    await b.work(queue, { concurrency: 1, ...POLL }, async ({ attempt }) => {
+      runs.push({ by: 'b', attempt })
+    })
+    await eventually(async () => (await stateOf(b, queue, id!)) === 'completed', 40_000, 'b to finish the expired job')
+    t.same(runs, [
+      { by: 'a', attempt: 1 },
       { by: 'b', attempt: 2 },
     ])
   })

@@ -9,18 +9,45 @@ import { jobsContract, type JobsHarness } from '../../contracts/jobs.ts'
 import { freshPostgresDatabase, isSkip } from '../../helpers/servers.ts'
 
 /** Queue instances on `sqlFor()`; each Postgres instance gets its own pool, as a second process would. */
-function harness(sqlFor: () => Promise<SqlDatabase>, done: () => Promise<void>): JobsHarness {
+function harness(sqlFor: () => Promise<SqlDatabase>, done: () => Promise<void>, canCrash: boolean): JobsHarness {
   const made: { q: JobQueue; sql: SqlDatabase }[] = []
+  const dead = new Set<SqlDatabase>()
+  const crashed: JobQueue[] = []
+  let buried = false
   return {
+    // A dead process, as the database sees it: the instance's pool is closed and whatever it still
+    // tries to send never arrives (its statements hang instead of failing, so its timers stay quiet);
+    // its active job stays 'active' until it expires.
+    crash: canCrash
+      ? async (q) => {
+          const entry = made.find((m) => m.q === q)!
+          made.splice(made.indexOf(entry), 1)
+          crashed.push(q)
+          dead.add(entry.sql)
+          await entry.sql.close()
+        }
+      : undefined,
     async queue() {
-      const sql = await sqlFor()
+      const real = await sqlFor()
+      // Once the test is over (`buried`), a crashed instance's statements fail so its stop() can finish.
+      const never = () => (buried ? Promise.reject(new Error('crashed')) : new Promise<never>(() => {}))
+      const sql: SqlDatabase = {
+        dialect: real.dialect,
+        query: (text, params) => (dead.has(real) ? never() : real.query(text, params)),
+        exec: (text) => (dead.has(real) ? never() : real.exec(text)),
+        transaction: (fn) => (dead.has(real) ? never() : real.transaction(fn)),
+        ping: () => real.ping(),
+        close: () => real.close(),
+      }
       const q = createPgBossQueue({ sql, schema: 'jobs_test', maintenanceIntervalSeconds: 1 })
       await q.start()
-      made.push({ q, sql })
+      made.push({ q, sql: real })
       return q
     },
     async cleanup() {
       for (const { q } of made) await q.stop({ graceful: false }).catch(() => {})
+      buried = true
+      for (const q of crashed) await q.stop({ graceful: false }).catch(() => {})
       await done()
     },
   }
@@ -30,7 +57,7 @@ t.test('PGlite', async (t) => {
   await jobsContract(t, async () => {
     // One process holds one PGlite; its queue instances share the single connection.
     const db = await createPgliteDatabase()
-    return harness(async () => db, () => db.close())
+    return harness(async () => db, () => db.close(), false)
   })
 })
 
@@ -46,9 +73,10 @@ t.test('Postgres', async (t) => {
         return db
       },
       async () => {
-        for (const db of pools) await db.close()
+        for (const db of pools) await db.close().catch(() => {})
         await server.drop()
       },
+      true,
     ),
   )
 })
