@@ -14,7 +14,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 TRIXIE_LIST=/etc/apt/sources.list.d/dyad-trixie-src.list
 # dpkg-dev provides dpkg-source, which `apt-get source` uses to unpack the package.
-APT_PACKAGES=(etcd-server postgresql-15 postgresql-server-dev-15 build-essential dpkg-dev)
+APT_PACKAGES=(etcd-server postgresql-15 postgresql-server-dev-15 build-essential dpkg-dev patroni haproxy)
 export DEBIAN_FRONTEND=noninteractive
 
 # Runs a command as root: directly when we are root, through sudo otherwise.

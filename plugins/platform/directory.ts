@@ -23,9 +23,11 @@ export interface DirectoryLimits {
   /** Cached "does not exist" answers per kind, each kept at most `absentTtlMs`. */
   maxAbsent: number
   absentTtlMs: number
+  /** How long principals cached before the feed failed still answer while the store is failing too. */
+  staleOnErrorMs: number
 }
 
-export const DEFAULT_DIRECTORY_LIMITS: DirectoryLimits = { maxEntries: 100_000, maxAbsent: 10_000, absentTtlMs: 30_000 }
+export const DEFAULT_DIRECTORY_LIMITS: DirectoryLimits = { maxEntries: 100_000, maxAbsent: 10_000, absentTtlMs: 30_000, staleOnErrorMs: 30_000 }
 
 export interface PlatformDirectory extends PrincipalDirectory {
   /** Starts following the access feed; call once before serving. */
@@ -42,7 +44,7 @@ export function createDirectory(deps: {
 }): PlatformDirectory {
   const { store } = deps
   const limits = { ...DEFAULT_DIRECTORY_LIMITS, ...deps.limits }
-  const cacheOpts = { maxEntries: limits.maxEntries, maxAbsent: limits.maxAbsent, absentTtlMs: limits.absentTtlMs }
+  const cacheOpts = { maxEntries: limits.maxEntries, maxAbsent: limits.maxAbsent, absentTtlMs: limits.absentTtlMs, staleOnErrorMs: limits.staleOnErrorMs }
   const keys = createReadThrough<ApiKeyView | undefined>({
     ...cacheOpts,
     load: async (id) => {

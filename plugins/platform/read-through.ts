@@ -13,6 +13,13 @@ export interface ReadThroughOptions<V> {
   maxEntries: number
   maxAbsent: number
   absentTtlMs: number
+  /**
+   * While distrusted (the change feed is failing), a load that fails still answers with the value
+   * cached before, for at most this long after `distrust()`. The feed and the store fail together
+   * when the database is away (a failover), and then no revocation can commit either; past this
+   * bound (a partition that lets the other DC write) the caller gets the store's error. 0: never.
+   */
+  staleOnErrorMs?: number
   now?: () => number
 }
 
@@ -32,6 +39,14 @@ export function createReadThrough<V>(opts: ReadThroughOptions<V>): ReadThrough<V
   const loading = new Map<string, Promise<V>>()
   let epoch = 0
   let trusted = true
+  /** What was cached when trust was withdrawn, kept only to answer while the store is failing. */
+  let stale = new Map<string, V>()
+  let distrustedAt = 0
+
+  const fallback = (key: string, err: unknown): V => {
+    if (stale.has(key) && now() - distrustedAt < (opts.staleOnErrorMs ?? 0)) return stale.get(key) as V
+    throw err
+  }
 
   // Maps iterate in insertion order: dropping the first key evicts the oldest entry.
   const bound = (m: Map<string, unknown>, max: number) => {
@@ -74,11 +89,13 @@ export function createReadThrough<V>(opts: ReadThroughOptions<V>): ReadThrough<V
           if (a.until > now()) return a.value
           absent.delete(key)
         }
+        return load(key)
       }
-      return load(key)
+      return load(key).catch((err) => fallback(key, err))
     },
     invalidate(key) {
       epoch++
+      stale.delete(key)
       present.delete(key)
       absent.delete(key)
       loading.delete(key)
@@ -88,10 +105,15 @@ export function createReadThrough<V>(opts: ReadThroughOptions<V>): ReadThrough<V
       present.clear()
       absent.clear()
       loading.clear()
+      stale = new Map()
       trusted = true
     },
     distrust() {
       epoch++
+      if (trusted) {
+        stale = new Map(present)
+        distrustedAt = now()
+      }
       trusted = false
       present.clear()
       absent.clear()

@@ -25,6 +25,7 @@ const AREA_OF_FILE: Record<string, string[]> = {
   'src/infra/kv/errors.ts': ['KV_'],
   'src/infra/appdata/errors.ts': ['APPDATA_'],
   'src/infra/secrets/errors.ts': ['SECRETS_'],
+  'src/infra/sql/errors.ts': ['SQL_'],
   'src/infra/platform/errors.ts': ['PLATFORM_'],
   'plugins/platform/errors.ts': ['PLATFORM_'],
   'plugins/policy/errors.ts': ['POLICY_', 'opa'],
@@ -33,6 +34,7 @@ const AREA_OF_FILE: Record<string, string[]> = {
   'plugins/cms/flags/errors.ts': ['CMS_FLAGS_'],
   'plugins/cms/apollo/errors.ts': ['CMS_APOLLO_'],
   'plugins/llm/errors.ts': ['LLM_'],
+  'plugins/rag/errors.ts': ['RAG_'],
   // Not registry areas: the formats module's FormatError is a plain error the cms domain maps to
   // CMS_INVALID_DOCUMENT, and the client's CmsClientError carries the server's codes.
   'plugins/cms/formats/errors.ts': [],

@@ -1,4 +1,5 @@
 import { DyadError } from '../../shared/errors.ts'
+import { SqlErrors } from '../sql/errors.ts'
 import type { KvEntry } from '../ports/kv.ts'
 import { KvErrors } from './errors.ts'
 import { textPrefixEnd } from './prefix.ts'
@@ -46,6 +47,9 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
  * constraint the adapter should have prevented, and is rethrown unchanged.
  */
 export function translateSqlError(err: unknown): Error {
+  if (SqlErrors.unavailable.is(err) || SqlErrors.commitUnconfirmed.is(err)) {
+    return KvErrors.unavailable('The database behind the key-value store is unavailable; retry later.', { cause: (err as Error).message })
+  }
   if (err instanceof DyadError) return err
   if (!(err instanceof Error)) return new Error(String(err))
   const code = (err as { code?: unknown }).code

@@ -19,10 +19,15 @@ export async function migrate(db: SqlDatabase, dir = MIGRATIONS_DIR): Promise<Mi
   const files = readdirSync(dir)
     .filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f))
     .sort()
-  await db.exec(`CREATE TABLE IF NOT EXISTS dyad_migrations (
-    name text PRIMARY KEY,
-    applied_at timestamptz NOT NULL DEFAULT now()
-  )`)
+  // Under the lock too: CREATE TABLE IF NOT EXISTS is not safe against itself, two sessions can
+  // both find the table missing and one fails on the catalog's unique index.
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(424242)')
+    await tx.exec(`CREATE TABLE IF NOT EXISTS dyad_migrations (
+      name text PRIMARY KEY,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`)
+  })
   const result: MigrationResult = { applied: [], skipped: [] }
   for (const file of files) {
     const sql = readFileSync(join(dir, file), 'utf8')

@@ -1,0 +1,115 @@
+/**
+ * The offline embedder: no hosted model, deterministic, and useful for retrieval on its own and as
+ * the vector half of a hybrid search. A vector is two L2-normalised blocks side by side:
+ *
+ * - lexical: feature hashing (signed, so collisions cancel in expectation) of analyzed unigrams
+ *   and adjacent bigrams, weighted by (1 + ln tf) · idf from the base's CorpusModel. Exact-term
+ *   matching, like a sparse tf-idf cosine squeezed into a fixed dimension.
+ * - semantic: the text folded into the model's LSA term space (Σ of its terms' coordinates,
+ *   weighted the same way), which matches passages that use related words the query does not.
+ *
+ * The blocks are scaled so cosine = LEXICAL_WEIGHT · cos_lexical + (1 - LEXICAL_WEIGHT) · cos_semantic.
+ * Without a CorpusModel every weight is tf only and all dimensions are lexical.
+ */
+import { RagErrors } from '../errors.ts'
+import { analyze } from '../eval/tokenize.ts'
+import type { CorpusModel } from './corpus-model.ts'
+import { hash32 } from './hash.ts'
+import type { Embedder } from './types.ts'
+
+export { CorpusModel, learnCorpusModel } from './corpus-model.ts'
+
+export interface OfflineEmbedderOptions {
+  dimension: number
+  vocabulary?: CorpusModel
+  /** Share of the cosine from the lexical block (0..1). */
+  lexicalWeight?: number
+  /** Weight of a bigram relative to its unigrams. */
+  bigramWeight?: number
+}
+
+const MIN_DIMENSION = 16
+const MAX_DIMENSION = 4096
+/** Texts longer than this are embedded from their first MAX_CHARS characters (bounded work per text). */
+const MAX_CHARS = 200_000
+const LEXICAL_WEIGHT = 0.5
+const BIGRAM_WEIGHT = 0.5
+
+export function createOfflineEmbedder(opts: OfflineEmbedderOptions): Embedder {
+  const { dimension, vocabulary: model } = opts
+  if (!Number.isInteger(dimension) || dimension < MIN_DIMENSION || dimension > MAX_DIMENSION) {
+    throw RagErrors.invalidEmbedder(`The offline embedder's dimension must be an integer from ${MIN_DIMENSION} to ${MAX_DIMENSION}.`)
+  }
+  const lexicalWeight = opts.lexicalWeight ?? LEXICAL_WEIGHT
+  const bigramWeight = opts.bigramWeight ?? BIGRAM_WEIGHT
+  if (!(lexicalWeight >= 0 && lexicalWeight <= 1) || !(bigramWeight >= 0 && bigramWeight <= 10)) {
+    throw RagErrors.invalidEmbedder('lexicalWeight must be within 0..1 and bigramWeight within 0..10.')
+  }
+  // At most half the dimensions go to the semantic block; a model's leading LSA directions are its strongest.
+  const semDims = model && lexicalWeight < 1 ? Math.min(model.semanticDims, Math.floor(dimension / 2)) : 0
+  const lexDims = dimension - semDims
+  const lexScale = semDims === 0 ? 1 : Math.sqrt(lexicalWeight)
+  const semScale = Math.sqrt(1 - lexicalWeight)
+  const idf = (term: string) => (model ? model.idf(term) : 1)
+
+  function embedOne(text: string): Float32Array {
+    const terms = analyze(text.length > MAX_CHARS ? text.slice(0, MAX_CHARS) : text)
+    const out = new Float32Array(dimension)
+    const tf = new Map<string, number>()
+    for (const t of terms) tf.set(t, (tf.get(t) ?? 0) + 1)
+    const bigrams = new Map<string, number>()
+    for (let i = 1; i < terms.length; i++) {
+      const b = `${terms[i - 1]} ${terms[i]}`
+      bigrams.set(b, (bigrams.get(b) ?? 0) + 1)
+    }
+    const weights = new Map<string, number>()
+    for (const [t, n] of tf) weights.set(t, (1 + Math.log(n)) * idf(t))
+    const lex = out.subarray(0, lexDims)
+    const put = (feature: string, w: number) => {
+      const h = hash32(feature)
+      lex[h % lexDims]! += h & 0x80000000 ? -w : w
+    }
+    for (const [t, w] of weights) put(t, w)
+    for (const [b, n] of bigrams) {
+      const [x, y] = b.split(' ')
+      put(b, bigramWeight * (1 + Math.log(n)) * 0.5 * (weights.get(x!)! / (1 + Math.log(tf.get(x!)!)) + weights.get(y!)! / (1 + Math.log(tf.get(y!)!))))
+    }
+    normalize(lex, lexScale)
+    if (semDims > 0) {
+      const sem = out.subarray(lexDims)
+      const k = model!.semanticDims
+      for (const [t, w] of weights) {
+        const id = model!.termId(t)
+        if (id === undefined) continue
+        for (let j = 0; j < semDims; j++) sem[j]! += w * model!.vectors[id * k + j]!
+      }
+      normalize(sem, semScale)
+    }
+    normalize(out, 1)
+    return out
+  }
+
+  return {
+    provider: 'offline',
+    model: model ? 'offline-hash-lsa-v1' : 'offline-hash-v1',
+    dimension,
+    async embed(texts: string[]): Promise<Float32Array[]> {
+      const out: Float32Array[] = []
+      for (let i = 0; i < texts.length; i++) {
+        out.push(embedOne(texts[i]!))
+        // A batch of long texts is CPU work: let other requests run between texts.
+        if (i % 64 === 63) await new Promise((r) => setImmediate(r))
+      }
+      return out
+    },
+  }
+}
+
+/** Scales `v` in place to length `to` (a zero vector stays zero). */
+function normalize(v: Float32Array, to: number): void {
+  let s = 0
+  for (const x of v) s += x * x
+  if (s === 0) return
+  const f = to / Math.sqrt(s)
+  for (let i = 0; i < v.length; i++) v[i]! *= f
+}
