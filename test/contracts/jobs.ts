@@ -11,8 +11,9 @@ export interface JobsHarness {
   /** A started queue instance on the shared database; stopped by cleanup. */
   queue(): Promise<JobQueue>
   /**
-   * Makes `q`'s process vanish without any cleanup (its connections die, nothing is marked failed).
-   * Absent for PGlite: one process holds the database, so a crash takes every instance down with it.
+   * Makes `q` vanish as a crashed process would: it writes nothing more (its active jobs are not
+   * marked failed), its connections die where it has its own, and nothing of it keeps running.
+   * Absent for an adapter that cannot model that in one process (the crash test is then skipped).
    */
   crash?(q: JobQueue): Promise<void>
   cleanup(): Promise<void>

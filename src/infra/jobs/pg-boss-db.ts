@@ -1,4 +1,5 @@
 import type { SqlDatabase, SqlExecutor } from '../ports/sql.ts'
+import { SqlErrors } from '../sql/errors.ts'
 
 /** The one method pg-boss calls on a custom `db`. */
 export interface BossDb {
@@ -37,6 +38,46 @@ export function bossDb(sql: SqlDatabase | SqlExecutor, dialect: SqlDatabase['dia
         throw err
       }
       return { rows: [], rowCount: 0 }
+    },
+  }
+}
+
+/**
+ * The SQL port with a switch that cuts this queue instance off from the database: after `sever()`
+ * every statement, including the next one of a transaction already open, rejects without being
+ * sent. `abandon()` needs this because pg-boss still holds work in flight when it is told to stop
+ * (a worker's completion of a handler that returns later, its shutdown's "fail what is active"),
+ * and an instance declared dead must not write any of it: its active jobs stay active until they
+ * expire, exactly as when the process is gone.
+ */
+export function severable(sql: SqlDatabase): { sql: SqlDatabase; sever(): void } {
+  let severed = false
+  const check = () => {
+    if (severed) throw SqlErrors.unavailable('This job queue instance was abandoned; it no longer reaches the database.')
+  }
+  const guard = (ex: SqlExecutor): SqlExecutor => ({
+    async query(text, params) {
+      check()
+      return ex.query(text, params)
+    },
+    async exec(text) {
+      check()
+      return ex.exec(text)
+    },
+  })
+  return {
+    sever: () => {
+      severed = true
+    },
+    sql: {
+      dialect: sql.dialect,
+      ...guard(sql),
+      async transaction(fn) {
+        check()
+        return sql.transaction((tx) => fn(guard(tx)))
+      },
+      ping: () => sql.ping(),
+      close: () => sql.close(),
     },
   }
 }

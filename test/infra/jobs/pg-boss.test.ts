@@ -1,54 +1,63 @@
 /** The job-queue contract on pg-boss, over PGlite (in memory) and over a real Postgres 15 server. */
 import t from 'tap'
-import { createPgBossQueue } from '../../../src/infra/jobs/pg-boss.ts'
-import type { JobQueue } from '../../../src/infra/ports/jobs.ts'
+import { createPgBossQueue, type PgBossQueue } from '../../../src/infra/jobs/pg-boss.ts'
 import type { SqlDatabase } from '../../../src/infra/ports/sql.ts'
 import { createPgDatabase } from '../../../src/infra/sql/pg.ts'
 import { createPgliteDatabase } from '../../../src/infra/sql/pglite.ts'
 import { jobsContract, type JobsHarness } from '../../contracts/jobs.ts'
 import { freshPostgresDatabase, isSkip } from '../../helpers/servers.ts'
 
-/** Queue instances on `sqlFor()`; each Postgres instance gets its own pool, as a second process would. */
-function harness(sqlFor: () => Promise<SqlDatabase>, done: () => Promise<void>, canCrash: boolean): JobsHarness {
-  const made: { q: JobQueue; sql: SqlDatabase }[] = []
-  const dead = new Set<SqlDatabase>()
-  const crashed: JobQueue[] = []
-  let buried = false
+/**
+ * Queue instances on `sqlFor()`; each Postgres instance gets its own pool, as a second process would.
+ *
+ * A crash is `abandon()`: the instance stops sending anything (its active job stays active until it
+ * expires), its timers and workers stop, and, on Postgres, its pool's connections are closed as a
+ * dead process's would be. The instance's SQL goes through a wrapper that counts anything still
+ * sent after the crash; cleanup fails the test when that is not zero, so "the dead instance wrote
+ * nothing more" is checked, not assumed.
+ */
+function harness(sqlFor: () => Promise<SqlDatabase>, done: () => Promise<void>, ownPools: boolean): JobsHarness {
+  const made: { q: PgBossQueue; sql: SqlDatabase }[] = []
+  const dead = new Set<PgBossQueue>()
+  let sentAfterCrash = 0
   return {
-    // A dead process, as the database sees it: the instance's pool is closed and whatever it still
-    // tries to send never arrives (its statements hang instead of failing, so its timers stay quiet);
-    // its active job stays 'active' until it expires.
-    crash: canCrash
-      ? async (q) => {
-          const entry = made.find((m) => m.q === q)!
-          made.splice(made.indexOf(entry), 1)
-          crashed.push(q)
-          dead.add(entry.sql)
-          await entry.sql.close()
-        }
-      : undefined,
+    async crash(q) {
+      const entry = made.find((m) => m.q === q)!
+      dead.add(entry.q)
+      await entry.q.abandon()
+      if (ownPools) await entry.sql.close()
+    },
     async queue() {
       const real = await sqlFor()
-      // Once the test is over (`buried`), a crashed instance's statements fail so its stop() can finish.
-      const never = () => (buried ? Promise.reject(new Error('crashed')) : new Promise<never>(() => {}))
+      let q: PgBossQueue | undefined
+      const alive = () => {
+        if (q && dead.has(q)) {
+          sentAfterCrash++
+          throw new Error('this instance crashed')
+        }
+      }
       const sql: SqlDatabase = {
         dialect: real.dialect,
-        query: (text, params) => (dead.has(real) ? never() : real.query(text, params)),
-        exec: (text) => (dead.has(real) ? never() : real.exec(text)),
-        transaction: (fn) => (dead.has(real) ? never() : real.transaction(fn)),
+        query: async (text, params) => (alive(), real.query(text, params)),
+        exec: async (text) => (alive(), real.exec(text)),
+        transaction: async (fn) => {
+          alive()
+          return real.transaction((tx) =>
+            fn({ query: async (text, params) => (alive(), tx.query(text, params)), exec: async (text) => (alive(), tx.exec(text)) }),
+          )
+        },
         ping: () => real.ping(),
         close: () => real.close(),
       }
-      const q = createPgBossQueue({ sql, schema: 'jobs_test', maintenanceIntervalSeconds: 1 })
+      q = createPgBossQueue({ sql, schema: 'jobs_test', maintenanceIntervalSeconds: 1 })
       await q.start()
       made.push({ q, sql: real })
       return q
     },
     async cleanup() {
       for (const { q } of made) await q.stop({ graceful: false }).catch(() => {})
-      buried = true
-      for (const q of crashed) await q.stop({ graceful: false }).catch(() => {})
       await done()
+      if (sentAfterCrash) throw new Error(`a crashed instance sent ${sentAfterCrash} statement(s) after its crash`)
     },
   }
 }
