@@ -42,6 +42,8 @@ export interface ChunkInput {
   embedding: Float32Array
 }
 
+export type StoredChunk = Omit<ChunkInput, 'embedding'>
+
 export interface DocumentAccess {
   users?: string[]
   groups?: string[]
@@ -131,4 +133,6 @@ export interface RetrievalStore {
   search(q: SearchQuery): Promise<SearchHit[]>
   countDocuments(projectId: string, kbId: string, access: AccessCondition, filter?: MetadataFilter): Promise<number>
   chunkCount(projectId: string, kbId: string, documentId: string): Promise<number>
+  /** The document's chunks of one index version, in order, without their vectors (a reindex re-embeds them). */
+  listChunks(projectId: string, kbId: string, documentId: string, indexVersion: number): Promise<StoredChunk[]>
 }

@@ -117,13 +117,29 @@ export async function vectorList(
   return rows.map((r, i) => toHit(r, { vector: i + 1 }))
 }
 
+/** Whether keyword text uses websearch operators: a quote, a word starting with '-', or the word 'or'. */
+export function usesOperators(text: string): boolean {
+  return /"|(^|\s)-\S|(^|\s)or(\s|$)/i.test(text)
+}
+
 export async function keywordList(tx: SqlExecutor, kb: KbInfo, q: SearchQuery, limit: number): Promise<SearchHit[]> {
   const params = new SqlParams()
   const where = scope(q, params)
-  const query = `websearch_to_tsquery(${params.add(kb.tsConfig)}::regconfig, ${params.add(q.text)}::text)`
+  // A question in plain words matches on ANY of its terms (websearch's AND of every term finds
+  // nothing for most questions), scored by term coverage with a length normalisation plus, when
+  // every term is there, websearch's cover density (proximity). Text with operators ("a phrase",
+  // -exclude, or) keeps websearch semantics and its plain cover-density score.
+  const cfg = params.add(kb.tsConfig)
+  const text = params.add(q.text)
+  const [match, score] = usesOperators(q.text ?? '')
+    ? [`websearch_to_tsquery(${cfg}::regconfig, ${text}::text), NULL::tsquery`, 'ts_rank_cd(c.tsv, tq.q)']
+    : [
+        `replace(plainto_tsquery(${cfg}::regconfig, ${text}::text)::text, ' & ', ' | ')::tsquery, plainto_tsquery(${cfg}::regconfig, ${text}::text)`,
+        'ts_rank_cd(c.tsv, tq.q, 1) + ts_rank_cd(c.tsv, tq.a)',
+      ]
   const res = await tx.query<HitRow>(
-    `SELECT ${HIT_COLUMNS}, ts_rank_cd(c.tsv, tq.q) AS score
-     FROM ${partitionName(kb.key)} c ${JOIN} CROSS JOIN ${query} AS tq(q)
+    `SELECT ${HIT_COLUMNS}, ${score} AS score
+     FROM ${partitionName(kb.key)} c ${JOIN} CROSS JOIN (SELECT ${match}) AS tq(q, a)
      WHERE c.tsv @@ tq.q AND ${where}
      ORDER BY score DESC, c.document_id COLLATE "C", c.chunk_index
      LIMIT ${params.add(limit)}`,

@@ -289,5 +289,22 @@ export function createSqlRetrievalStore(opts: SqlRetrievalStoreOptions): Retriev
         return Number(res.rows[0]!.n)
       })
     },
+
+    async listChunks(projectId, kbId, documentId, indexVersion) {
+      checkId('projectId', projectId)
+      checkId('kbId', kbId)
+      checkId('document id', documentId)
+      if (!Number.isSafeInteger(indexVersion) || indexVersion < 0) throw RagStoreErrors.inputInvalid('The index version is a non-negative integer.')
+      return db.transaction(async (tx) => {
+        const kb = await kbInfo(tx, projectId, kbId)
+        if (!kb) return []
+        const res = await tx.query<{ chunk_index: number; text: string; start_offset: number; end_offset: number; heading_path: string[]; tokens: number }>(
+          `SELECT chunk_index, text, start_offset, end_offset, heading_path, tokens FROM ${partitionName(kb.key)}
+            WHERE project_id = $1 AND kb_id = $2 AND document_id = $3 AND index_version = $4 ORDER BY chunk_index`,
+          [projectId, kbId, documentId, indexVersion],
+        )
+        return res.rows.map((r) => ({ index: r.chunk_index, text: r.text, start: r.start_offset, end: r.end_offset, headingPath: r.heading_path, tokens: r.tokens }))
+      })
+    },
   }
 }

@@ -23,7 +23,7 @@ const CORPUS = [
 ]
 const Q = [1, 0, 0, 0]
 const VECTOR_ORDER = ['k4', 'k5', 'k3', 'k1', 'k2']
-/** Two tight covers beat one, a tight cover beats a loose one. */
+/** Two tight covers beat one, a tight cover beats a loose one (plain words: coverage, then proximity). */
 const KEYWORD_ORDER = ['k2', 'k1', 'k3']
 
 export function searchContract(t: Test, store: RetrievalStore, scans?: VectorScanInfo[]): void {
@@ -47,6 +47,8 @@ export function searchContract(t: Test, store: RetrievalStore, scans?: VectorSca
     t.same(ids(await store.search({ ...base, mode: 'keyword', text: '"solar panels" -roof' })), ['k1'], 'websearch syntax: phrase and exclusion')
     t.same(ids(await store.search({ ...base, mode: 'keyword', text: 'turbines or rain' })), ['k4', 'k5'].sort(), 'or')
     t.same(await store.search({ ...base, mode: 'keyword', text: 'the and' }), [], 'stop words only: nothing')
+    const anyTerm = ids(await store.search({ ...base, mode: 'keyword', text: 'how do solar turbines work' }))
+    t.same([...anyTerm].sort(), ['k1', 'k2', 'k3', 'k4'], 'plain words: any term matches (no AND of every word)')
 
     // RRF by hand from the known ranks.
     const rrf = (w: { vector: number; keyword: number }, k: number) =>
