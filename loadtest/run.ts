@@ -16,10 +16,11 @@ import { regoAuthz } from './rego-authz.ts'
 import { regoHostile } from './rego-hostile.ts'
 import { regoRbac } from './rego-rbac.ts'
 import { regoScaling } from './rego-scaling.ts'
+import { ragVectors } from './rag-vectors.ts'
 import { markdownTable, renderTable } from './report.ts'
 import type { Scenario, ScenarioResult } from './scenario.ts'
 
-const SCENARIOS: Scenario[] = [regoRbac, regoAuthz, regoScaling, regoHostile, httpEmbedded, httpPostgres, cmsRead, cmsPropagation, cmsWatchers, llmProxy]
+const SCENARIOS: Scenario[] = [regoRbac, regoAuthz, regoScaling, regoHostile, httpEmbedded, httpPostgres, cmsRead, cmsPropagation, cmsWatchers, llmProxy, ragVectors]
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url))
 const REEXEC_MARK = 'DYAD_BENCH_CHILD'
 

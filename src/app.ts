@@ -31,13 +31,14 @@ import { createPlatformDomain, platformActions } from '../plugins/platform/index
 import { createPolicyDomain, policyActions } from '../plugins/policy/index.ts'
 import { cmsDomain } from '../plugins/cms/index.ts'
 import { llmDomain } from '../plugins/llm/index.ts'
+import { ragDomain } from '../plugins/rag/index.ts'
 
 /**
  * Every domain beyond the two the gateway itself rests on (platform answers who is calling, policy
  * decides what they may do; both are built explicitly in `buildApp`). Adding a domain is a new folder
  * under plugins/ exporting a DomainModule, and one line here; nothing under src/gateway changes.
  */
-const DOMAINS: DomainModule[] = [cmsDomain, llmDomain]
+const DOMAINS: DomainModule[] = [cmsDomain, llmDomain, ragDomain]
 
 /** The action catalog, checked by `authorize` on every request: the gateway's slice and every domain's. */
 export const ACTIONS: ActionCatalog = Object.assign({}, gatewayActions, platformActions, policyActions, ...DOMAINS.map((d) => d.actions))
@@ -87,7 +88,7 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
     })
     policy = await createPolicyDomain(ctx, { catalog: ACTIONS, roles: platform.directory })
     others.push(policy)
-    for (const d of DOMAINS) others.push(await d.create({ ...ctx, policy: policy.decider }))
+    for (const d of DOMAINS) others.push(await d.create({ ...ctx, policy: policy.decider, filters: policy.filters, members: platform.directory }))
   } catch (err) {
     // A domain that cannot start must not leave the ones before it (watches, timers) or the stores open.
     for (const d of [...others].reverse()) await d.close().catch(() => {})

@@ -21,6 +21,8 @@ import { decisionRoutes } from './routes/decisions.ts'
 import { opaDataRoutes } from './routes/opa-data.ts'
 import { opaPolicyRoutes } from './routes/opa-policies.ts'
 
+import type { FilterCompiler } from '../../src/contracts/filter.ts'
+
 export { policyActions } from './actions.ts'
 export type { RegoAuthorizer } from './authz/authorizer.ts'
 
@@ -29,6 +31,8 @@ export interface PolicyDomain extends Domain {
   authorizer: RegoAuthorizer
   /** Decisions for other domains' shipped-and-replaceable policies (cms publish approval). */
   decider: PolicyDecider
+  /** Partial evaluation of a rule into a data filter (rag's read access). */
+  filters: FilterCompiler
 }
 
 export interface PolicyDomainOptions {
@@ -84,6 +88,8 @@ export async function createPolicyDomain(ctx: DomainContext, opts: PolicyDomainO
     schemas: [],
     authorizer,
     decider: { evaluate: (projectId, path, input, fallback) => service.evaluateWithFallback(projectId, path, input, fallback) },
+    /** Partial evaluation for data filters (rag's read access inside its retrieval query). */
+    filters: { compileFilter: (projectId, req) => service.compileFilter(projectId, req) },
     async onProjectDeleted(projectId) {
       await store.deleteProject(projectId)
       // Buffered events of the project are dropped, not written after its log is deleted.

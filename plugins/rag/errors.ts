@@ -13,5 +13,12 @@ export const RagErrors = {
   invalidEmbedder: defineError('RAG_INVALID_EMBEDDER', 400, 'The embedder options are not valid.'),
   invalidCorpusModel: defineError('RAG_INVALID_CORPUS_MODEL', 422, 'The stored corpus model is not valid.'),
   evalDataInvalid: defineError('RAG_EVAL_DATA_INVALID', 422, 'The evaluation data is not valid BEIR data.'),
+  kbExists: defineError('RAG_KB_EXISTS', 409, 'A knowledge base with this id already exists in the project.'),
+  fileNotFound: defineError('RAG_FILE_NOT_FOUND', 404, 'The file does not exist (or is not attached to this vector store).'),
+  reindexInProgress: defineError('RAG_REINDEX_IN_PROGRESS', 409, 'A reindex of this knowledge base is already running.'),
+  jobNotFound: defineError('RAG_JOB_NOT_FOUND', 404, 'The ingestion job does not exist.'),
+  conversationNotFound: defineError('RAG_CONVERSATION_NOT_FOUND', 404, 'The conversation does not exist.'),
+  uploadInvalid: defineError('RAG_UPLOAD_INVALID', 400, 'The upload is not valid.'),
+  documentConflict: defineError('RAG_DOCUMENT_CONFLICT', 409, 'The document changed while this request was working on it.'),
   evalDataTooLarge: defineError('RAG_EVAL_DATA_TOO_LARGE', 413, 'The evaluation data is larger than the limit.'),
 } as const

@@ -171,6 +171,12 @@ export function loadConfig(env: Raw = process.env, cwd = process.cwd()): DyadCon
       keyTtlMs: v.DYAD_LLM_KEY_TTL_MS,
     },
     quota: { tokenBlock: v.DYAD_QUOTA_TOKEN_BLOCK, requestBlock: v.DYAD_QUOTA_REQUEST_BLOCK },
+    rag: {
+      maxDocumentBytes: v.DYAD_RAG_MAX_DOCUMENT_BYTES,
+      maxDocumentChars: v.DYAD_RAG_MAX_DOCUMENT_CHARS,
+      parseTimeoutMs: v.DYAD_RAG_PARSE_TIMEOUT_MS,
+      ingestConcurrency: v.DYAD_RAG_INGEST_CONCURRENCY,
+    },
     cms: {
       maxNamespaceBytes: v.DYAD_CMS_MAX_NAMESPACE_BYTES,
       longPollMs: v.DYAD_CMS_LONG_POLL_MS,

@@ -78,6 +78,10 @@ export const SETTINGS = [
   { env: 'DYAD_CMS_MAX_NAMESPACES', type: 'integer', default: '2000', description: 'Most cms namespaces one project may hold (every process keeps every head in memory).' },
   { env: 'DYAD_CMS_MAX_WATCHERS', type: 'integer', default: '5000', description: 'Most open cms watches (SSE and long-poll) one project may hold on one process; past it a watch gets 429.' },
   { env: 'DYAD_CMS_SECRET_TTL_MS', type: 'integer', default: '60000', description: 'How long a resolved cms secret reference is cached.' },
+  { env: 'DYAD_RAG_MAX_DOCUMENT_BYTES', type: 'integer', default: '20971520', description: 'Largest document upload to a rag knowledge base, in bytes (before parsing).' },
+  { env: 'DYAD_RAG_MAX_DOCUMENT_CHARS', type: 'integer', default: '2000000', description: 'Most characters of text one rag document may yield after parsing.' },
+  { env: 'DYAD_RAG_PARSE_TIMEOUT_MS', type: 'integer', default: '20000', description: 'Deadline for parsing one uploaded document (Markdown, HTML and PDF parse in a worker thread).' },
+  { env: 'DYAD_RAG_INGEST_CONCURRENCY', type: 'integer', default: '2', description: 'Ingestion jobs (chunk, embed, index) one process runs at a time.' },
   { env: 'DYAD_RATE_LIMIT_PER_MINUTE', type: 'integer', default: '6000', description: 'Requests per minute per principal (0 disables).' },
 ] as const satisfies readonly Setting[]
 

@@ -10,6 +10,8 @@ import type { Stores } from '../infra/stores.ts'
 import type { ActionCatalog } from './authorization.ts'
 import type { Metrics } from './metrics.ts'
 import type { PolicyDecider } from './policy.ts'
+import type { FilterCompiler } from './filter.ts'
+import type { PrincipalDirectory } from './directory.ts'
 
 /** The gateway plugin's name: every domain plugin lists it in `dependencies`. */
 export const GATEWAY_PLUGIN = 'dyad-gateway'
@@ -40,6 +42,10 @@ export interface Domain {
 /** What domains beyond platform and policy are built with: the context plus the facades of those two. */
 export interface ServiceContext extends DomainContext {
   policy: PolicyDecider
+  /** Partial evaluation of a policy rule into a data filter (rag's read access inside the query). */
+  filters: FilterCompiler
+  /** The caller's role in a project (what a domain's own policy input needs beyond the principal). */
+  members: Pick<PrincipalDirectory, 'roleOf'>
 }
 
 /**

@@ -18,6 +18,8 @@ export interface Principal {
    */
   projectScope: string | null
   platformAdmin: boolean
+  /** Groups from the JWT's `groups` claim (what a domain's read policy may match); none for an API key. */
+  groups?: string[]
 }
 
 /** The resource a request acts on, derived from the route. */

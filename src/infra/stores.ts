@@ -6,6 +6,10 @@
  */
 import type { DyadConfig } from '../config/types.ts'
 import type { AppDataStore } from './ports/appdata.ts'
+import type { JobQueue } from './ports/jobs.ts'
+import type { RetrievalStore } from './ports/retrieval.ts'
+import { createPgBossQueue } from './jobs/pg-boss.ts'
+import { createSqlRetrievalStore } from './retrieval/sql-store.ts'
 import type { AuditLog } from './ports/audit.ts'
 import type { IdempotencyStore } from './ports/idempotency.ts'
 import type { KvStore } from './ports/kv.ts'
@@ -42,6 +46,10 @@ export interface Stores {
   secrets: SecretsStore
   /** Durable quota buckets both DCs lease from (LLM token budgets, request quotas); on the SQL store. */
   quota: QuotaStore
+  /** rag's documents, chunks and vectors (Postgres + pgvector, or PGlite with pgvector); on the SQL store. */
+  retrieval: RetrievalStore
+  /** Durable background jobs (rag ingestion) on the SQL store, shared by both DCs' workers. */
+  jobs: JobQueue
   /** Closes every store, newest first; never throws (shutdown must finish). */
   close(): Promise<void>
 }
@@ -85,7 +93,12 @@ export async function createStores(config: DyadConfig): Promise<Stores> {
         : await createLocalSecrets(config.secrets),
     )
     const quota = createSqlQuota({ db: sql })
-    return { sql, kv, platform, audit, idempotency, appData, secrets, quota, close: closeAll }
+    const retrieval = createSqlRetrievalStore({ sql })
+    const jobs = createPgBossQueue({ sql })
+    await jobs.start()
+    // Stopped before the SQL store closes (closeAll goes newest first); running handlers get a grace period.
+    track({ close: () => jobs.stop({ graceful: true, timeoutMs: 5_000 }) })
+    return { sql, kv, platform, audit, idempotency, appData, secrets, quota, retrieval, jobs, close: closeAll }
   } catch (err) {
     await closeAll()
     throw err

@@ -18,6 +18,15 @@ export type Authenticate = (request: FastifyRequest) => Principal | Promise<Prin
 const BEARER_RE = /^Bearer\s+(\S+)$/i
 const BASIC_RE = /^Basic\s+([A-Za-z0-9+/]+={0,2})$/i
 
+const MAX_GROUPS = 256
+
+/** The `groups` claim when it is a list of strings (bounded: it feeds every read-policy input); anything else is ignored. */
+function jwtGroups(claim: unknown): string[] | undefined {
+  if (!Array.isArray(claim)) return undefined
+  const groups = claim.filter((g): g is string => typeof g === 'string' && g.length > 0 && g.length <= 256).slice(0, MAX_GROUPS)
+  return groups.length > 0 ? groups : undefined
+}
+
 export function createAuthenticator(deps: { directory: PrincipalDirectory; jwtEnabled: boolean; now?: () => Date }): Authenticate {
   const { directory } = deps
   const now = deps.now ?? (() => new Date())
@@ -53,15 +62,18 @@ export function createAuthenticator(deps: { directory: PrincipalDirectory; jwtEn
   }
 
   async function fromJwt(request: FastifyRequest): Promise<Principal> {
-    let payload: { sub?: unknown }
+    let payload: { sub?: unknown; groups?: unknown }
     try {
-      payload = await request.jwtVerify<{ sub?: unknown }>()
+      payload = await request.jwtVerify<{ sub?: unknown; groups?: unknown }>()
     } catch (err) {
       if (Errors.unauthenticated.is(err)) throw err
       throw Errors.unauthenticated('The bearer token is invalid or expired.')
     }
     if (typeof payload.sub !== 'string' || !payload.sub) throw Errors.unauthenticated('The bearer token has no subject.')
-    return { subject: payload.sub, via: 'jwt', projectScope: null, platformAdmin: await directory.isPlatformAdmin(payload.sub) }
+    const principal: Principal = { subject: payload.sub, via: 'jwt', projectScope: null, platformAdmin: await directory.isPlatformAdmin(payload.sub) }
+    const groups = jwtGroups(payload.groups)
+    if (groups) principal.groups = groups
+    return principal
   }
 
   return (request) => {

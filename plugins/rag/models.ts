@@ -1,0 +1,79 @@
+/**
+ * Corpus models (what the offline embedder learned from one knowledge base, per index version) in
+ * the app-data store, split into parts below Cosmos DB's 2 MB item limit, and the embedders built
+ * on them, cached in memory (a model is megabytes; a bounded number stay loaded).
+ */
+import type { AppDataStore } from '../../src/infra/ports/appdata.ts'
+import { CorpusModel } from './embed/corpus-model.ts'
+import { createOfflineEmbedder } from './embed/offline.ts'
+import type { Embedder } from './embed/types.ts'
+import type { KnowledgeBase } from './model.ts'
+
+const MODELS = 'rag.models'
+const PART_CHARS = 1_500_000
+const MAX_LOADED = 16
+
+interface ModelMeta { kbId: string; version: number; parts: number; [k: string]: unknown }
+
+const metaId = (kbId: string, version: number) => `${kbId}.v${version}`
+
+export function createModelStore(appData: AppDataStore) {
+  const loaded = new Map<string, Promise<Embedder>>()
+
+  async function save(projectId: string, kbId: string, version: number, model: CorpusModel): Promise<void> {
+    const json = JSON.stringify(model.toJSON())
+    const parts = Math.max(1, Math.ceil(json.length / PART_CHARS))
+    for (let i = 0; i < parts; i++) {
+      await appData.put(projectId, MODELS, `${metaId(kbId, version)}.${i}`, { kbId, version, part: i, data: json.slice(i * PART_CHARS, (i + 1) * PART_CHARS) })
+    }
+    // The meta record last: a model exists only once every part is stored.
+    await appData.put<ModelMeta>(projectId, MODELS, metaId(kbId, version), { kbId, version, parts })
+  }
+
+  async function has(projectId: string, kbId: string, version: number): Promise<boolean> {
+    return (await appData.get(projectId, MODELS, metaId(kbId, version))) !== undefined
+  }
+
+  async function load(projectId: string, kbId: string, version: number): Promise<CorpusModel | undefined> {
+    const meta = await appData.get<ModelMeta>(projectId, MODELS, metaId(kbId, version))
+    if (!meta) return undefined
+    let json = ''
+    for (let i = 0; i < meta.body.parts; i++) json += (await appData.get<{ data: string }>(projectId, MODELS, `${metaId(kbId, version)}.${i}`))?.body.data ?? ''
+    return CorpusModel.fromJSON(JSON.parse(json))
+  }
+
+  /** The embedder of one index version: the learned model's when the version has one, else tf-hashing only. */
+  function embedder(projectId: string, kb: KnowledgeBase, version: number): Promise<Embedder> {
+    const key = `${projectId}/${kb.id}/${kb.createdAt}/v${version}`
+    let e = loaded.get(key)
+    if (!e) {
+      const trained = (kb.trainedVersions ?? []).includes(version)
+      e = (async () => {
+        const vocabulary = trained ? await load(projectId, kb.id, version) : undefined
+        return createOfflineEmbedder({ dimension: kb.embedding.dimension, vocabulary })
+      })()
+      e.catch(() => loaded.delete(key))
+      loaded.set(key, e)
+      if (loaded.size > MAX_LOADED) loaded.delete(loaded.keys().next().value!)
+    }
+    return e
+  }
+
+  async function deleteVersion(projectId: string, kbId: string, version: number): Promise<void> {
+    const meta = await appData.get<ModelMeta>(projectId, MODELS, metaId(kbId, version))
+    if (!meta) return
+    await appData.delete(projectId, MODELS, metaId(kbId, version))
+    for (let i = 0; i < meta.body.parts; i++) await appData.delete(projectId, MODELS, `${metaId(kbId, version)}.${i}`)
+  }
+
+  async function deleteKb(projectId: string, kb: KnowledgeBase): Promise<void> {
+    for (const v of kb.trainedVersions ?? []) await deleteVersion(projectId, kb.id, v)
+    if (kb.pending) await deleteVersion(projectId, kb.id, kb.pending.version)
+  }
+
+  const deleteProject = (projectId: string) => appData.deleteCollection(projectId, MODELS)
+
+  return { save, has, load, embedder, deleteVersion, deleteKb, deleteProject }
+}
+
+export type ModelStore = ReturnType<typeof createModelStore>

@@ -1,0 +1,160 @@
+/**
+ * The reindex job: learns a new corpus model from the knowledge base's own text and re-embeds every
+ * chunk into the next index version, while searches keep using the serving version; then switches.
+ *
+ * 1. The KB record names the pending version (set by the API before the job is queued); ingestion
+ *    jobs that run from then on also write chunks for it once its model is stored.
+ * 2. Learn the model in a worker thread from a bounded, seeded sample of the ready documents; store it.
+ * 3. Re-embed every ready document's chunks of the serving version into the pending one (skipping
+ *    documents already complete there, so a rerun after a crash resumes).
+ * 4. Switch `indexVersion`; run pass 3 once more for documents that became ready in between.
+ * 5. After every process's knowledge-base cache has expired, drop the old version's chunks.
+ * Progress is documents done over documents in the base.
+ */
+import type { AppDataStore } from '../../src/infra/ports/appdata.ts'
+import type { JobContext } from '../../src/infra/ports/jobs.ts'
+import type { RetrievalStore } from '../../src/infra/ports/retrieval.ts'
+import { isDyadError } from '../../src/shared/errors.ts'
+import { learnInWorker } from './embed/learn.ts'
+import { COLLECTIONS, type IngestJob, type KnowledgeBase } from './model.ts'
+import type { ModelStore } from './models.ts'
+import { embeddingInput } from './text/chunk.ts'
+
+const MAX_TRAIN_DOCS = 20_000
+const MAX_TRAIN_CHARS = 20_000
+const LEARN_TIMEOUT_MS = 10 * 60_000
+const PAGE = 100
+const BATCH = 64
+
+/** One attempt may take long (learning, then every chunk once more); a dead worker's job returns after an hour. */
+export const REINDEX_QUEUE_OPTIONS = { retryLimit: 2, retryDelaySeconds: 30, expireInSeconds: 3600 }
+
+export interface ReindexPayload { projectId: string; kbId: string; jobId: string; version: number }
+
+export interface ReindexDeps {
+  store: RetrievalStore
+  appData: AppDataStore
+  models: ModelStore
+  /** How long a process may serve a knowledge-base record from its cache (old chunks stay that long). */
+  kbCacheMs: number
+  forgetKb(projectId: string, kbId: string): void
+  now?: () => Date
+}
+
+export function createReindexHandler(deps: ReindexDeps) {
+  const { store, appData, models } = deps
+  const now = deps.now ?? (() => new Date())
+
+  async function job(p: ReindexPayload, patch: Partial<IngestJob>) {
+    const doc = await appData.get<IngestJob>(p.projectId, COLLECTIONS.jobs, p.jobId)
+    if (!doc || (doc.body.state === 'cancelled' && patch.state !== 'cancelled')) return doc?.body
+    const body = { ...doc.body, ...patch, updatedAt: now().toISOString() }
+    await appData.put(p.projectId, COLLECTIONS.jobs, p.jobId, body)
+    return body
+  }
+
+  /** Read-modify-write of the KB record under its etag (the API and both DCs' workers write it). */
+  async function updateKb(p: ReindexPayload, change: (kb: KnowledgeBase) => KnowledgeBase | undefined): Promise<KnowledgeBase | undefined> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const doc = await appData.get<KnowledgeBase>(p.projectId, COLLECTIONS.kbs, p.kbId)
+      if (!doc) return undefined
+      const next = change(doc.body)
+      if (!next) return doc.body
+      try {
+        await appData.put(p.projectId, COLLECTIONS.kbs, p.kbId, next, { ifMatch: doc.etag })
+        deps.forgetKb(p.projectId, p.kbId)
+        return next
+      } catch (err) {
+        if (!(isDyadError(err) && err.statusCode === 412)) throw err
+      }
+    }
+    throw new Error('the knowledge base record kept changing')
+  }
+
+  async function* readyDocuments(p: ReindexPayload) {
+    let cursor: string | undefined
+    do {
+      const page = await store.listDocuments(p.projectId, p.kbId, { limit: PAGE, cursor })
+      for (const d of page.items) if (d.status === 'ready') yield d
+      cursor = page.nextCursor
+    } while (cursor)
+  }
+
+  /** Embeds every ready document's chunks of `from` into `to`; returns how many documents it re-embedded. */
+  async function pass(p: ReindexPayload, kb: KnowledgeBase, from: number, to: number, signal: AbortSignal, total: number) {
+    const embedder = await models.embedder(p.projectId, kb, to)
+    let seen = 0
+    let written = 0
+    for await (const d of readyDocuments(p)) {
+      if (signal.aborted) throw new Error('cancelled')
+      seen++
+      const [old, done] = await Promise.all([store.listChunks(p.projectId, p.kbId, d.id, from), store.listChunks(p.projectId, p.kbId, d.id, to)])
+      if (old.length > 0 && done.length < old.length) {
+        for (let i = 0; i < old.length; i += BATCH) {
+          const batch = old.slice(i, i + BATCH)
+          const vectors = await embedder.embed(batch.map((c) => embeddingInput(c, d.title)))
+          await store.putChunks(p.projectId, p.kbId, d.id, to, batch.map((c, j) => ({ ...c, embedding: vectors[j]! })))
+        }
+        written++
+      }
+      if (seen % 20 === 0) {
+        const r = await job(p, { progress: { percent: Math.min(99, Math.floor((seen / Math.max(1, total)) * 100)), chunksDone: seen, chunksTotal: total } })
+        if (r?.state === 'cancelled') throw new Error('cancelled')
+      }
+    }
+    return written
+  }
+
+  return async function handle(ctx: JobContext<ReindexPayload>): Promise<void> {
+    const p = ctx.payload
+    const started = await job(p, { state: 'running', attempts: ctx.attempt })
+    if (!started || started.state === 'cancelled') return
+    let kb = await updateKb(p, (k) => (k.pending?.version === p.version ? undefined : k))
+    if (!kb || kb.pending?.version !== p.version) {
+      await job(p, { state: 'cancelled', error: { code: 'RAG_REINDEX_SUPERSEDED', message: 'Another reindex or a deletion replaced this one.' } })
+      return
+    }
+    const from = kb.indexVersion
+    try {
+      const total = await store.countDocuments(p.projectId, p.kbId, { op: 'true' })
+      if (!(await models.has(p.projectId, p.kbId, p.version))) {
+        // A seeded reservoir sample keeps learning bounded for any size of base.
+        const texts: string[] = []
+        let n = 0
+        let seed = 0x9e3779b9
+        for await (const d of readyDocuments(p)) {
+          const text = (d.title ? `${d.title}\n${d.text}` : d.text).slice(0, MAX_TRAIN_CHARS)
+          n++
+          if (texts.length < MAX_TRAIN_DOCS) texts.push(text)
+          else {
+            seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0
+            const j = seed % n
+            if (j < MAX_TRAIN_DOCS) texts[j] = text
+          }
+        }
+        const model = await learnInWorker(texts, {}, LEARN_TIMEOUT_MS)
+        await models.save(p.projectId, p.kbId, p.version, model)
+      }
+      kb = await updateKb(p, (k) => (k.pending?.version !== p.version || (k.trainedVersions ?? []).includes(p.version) ? undefined : { ...k, trainedVersions: [...(k.trainedVersions ?? []), p.version] }))
+      if (!kb) return
+      await pass(p, kb, from, p.version, ctx.signal, total)
+      kb = await updateKb(p, (k) => (k.pending?.version !== p.version ? undefined : { ...k, indexVersion: p.version, pending: undefined, trainedVersions: (k.trainedVersions ?? []).filter((v) => v >= from) }))
+      if (!kb || kb.indexVersion !== p.version) return
+      await pass(p, kb, from, p.version, ctx.signal, total)
+      // Processes that cached the old record search the old version until their cache expires.
+      await new Promise((r) => setTimeout(r, deps.kbCacheMs + 1_000))
+      for await (const d of readyDocuments(p)) await store.deleteChunks(p.projectId, p.kbId, d.id, from)
+      if (from !== p.version) await models.deleteVersion(p.projectId, p.kbId, from)
+      await job(p, { state: 'succeeded', progress: { percent: 100, chunksDone: total, chunksTotal: total } })
+    } catch (err) {
+      const cancelled = ctx.signal.aborted || (err as Error)?.message === 'cancelled'
+      if (!cancelled) await job(p, { state: 'failed', error: { code: isDyadError(err) ? err.code : 'RAG_REINDEX_FAILED', message: String((err as Error)?.message ?? err).slice(0, 500) } })
+      // The abandoned version's chunks and model go; the serving version was never touched.
+      const after = await updateKb(p, (k) => (k.pending?.version === p.version ? { ...k, pending: undefined, trainedVersions: (k.trainedVersions ?? []).filter((v) => v !== p.version) } : undefined))
+      if (after && after.indexVersion !== p.version) {
+        for await (const d of readyDocuments(p)) await store.deleteChunks(p.projectId, p.kbId, d.id, p.version)
+        await models.deleteVersion(p.projectId, p.kbId, p.version)
+      }
+    }
+  }
+}

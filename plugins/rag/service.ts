@@ -1,0 +1,348 @@
+/**
+ * The rag service (no Fastify): knowledge bases, document upload, search and cited answers.
+ *
+ * Upload parses on the request (in a worker for Markdown, HTML and PDF, with a deadline), so a
+ * malformed document is refused with its RAG_ error before anything is stored; the stored text is
+ * then chunked, embedded and indexed by an ingestion job (ingest.ts) on the job queue, which
+ * workers of both DCs share. A document is searchable only once its job marked it `ready`, so
+ * a search never returns a chunk whose text is not the stored document's.
+ *
+ * Access: which documents a reader may see is the project's `data.dyad.rag.read` policy (the
+ * shipped default unless the project replaces it), partially evaluated with the document unknown
+ * into a condition the retrieval store puts in the query's WHERE. Counts and answers come from the
+ * same restricted queries, so nothing is built from a chunk the reader may not read.
+ */
+import { createHash, randomUUID } from 'node:crypto'
+import type { AppDataStore } from '../../src/infra/ports/appdata.ts'
+import { AppDataErrors } from '../../src/infra/appdata/errors.ts'
+import type { JobQueue } from '../../src/infra/ports/jobs.ts'
+import type { MetadataFilter, RetrievalStore, SearchHit, SearchMode } from '../../src/infra/ports/retrieval.ts'
+import { RagStoreErrors } from '../../src/infra/retrieval/errors.ts'
+import type { AccessCondition, FilterCompiler } from '../../src/contracts/filter.ts'
+import { RAG_READ_POLICY_PATH } from './access.ts'
+import { INGEST_ATTEMPTS } from './ingest.ts'
+import { composeExtractiveAnswer, type Citation } from './answer/offline.ts'
+import { verifyCitations } from './answer/citations.ts'
+import { createModelStore } from './models.ts'
+import { REINDEX_QUEUE_OPTIONS } from './reindex.ts'
+import { RagErrors } from './errors.ts'
+import { COLLECTIONS, type Conversation, type IngestJob, type IngestPayload, type KnowledgeBase, type Reader, type UploadInput } from './model.ts'
+import { detectFormat, parseDocument } from './text/parse.ts'
+
+export const INGEST_QUEUE = 'rag-ingest'
+export const REINDEX_QUEUE = 'rag-reindex'
+export const KB_CACHE_MS = 5_000
+const MAX_ASK_CHUNKS = 20
+const MAX_CONVERSATION_MESSAGES = 200
+
+export interface RagLimits {
+  maxDocumentBytes: number
+  maxDocumentChars: number
+  parseTimeoutMs: number
+}
+
+export interface RagServiceDeps {
+  store: RetrievalStore
+  appData: AppDataStore
+  jobs: JobQueue
+  filters: FilterCompiler
+  limits: RagLimits
+  now?: () => Date
+}
+
+export interface CreateKbInput {
+  id: string
+  name?: string
+  description?: string
+  embedding?: { provider?: 'offline'; dimension?: number }
+  chunking?: { maxTokens?: number; overlapTokens?: number }
+}
+
+export interface SearchInput {
+  query: string
+  mode?: SearchMode
+  k?: number
+  filter?: MetadataFilter
+  weights?: { vector: number; keyword: number }
+  rrfK?: number
+  scoreThreshold?: number
+}
+
+const iso = (d: Date) => d.toISOString()
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+
+/** A chunk of a readable document only: the policy's condition and "indexed completely". */
+function readable(access: AccessCondition): AccessCondition {
+  return { op: 'and', args: [{ op: 'eq', field: { path: ['status'] }, value: 'ready' }, access] }
+}
+
+export function createRagService(deps: RagServiceDeps) {
+  const { store, appData, jobs, filters, limits } = deps
+  const now = deps.now ?? (() => new Date())
+  const kbCache = new Map<string, { kb: KnowledgeBase; at: number }>()
+  const models = createModelStore(appData)
+
+  async function getKb(projectId: string, kbId: string, fresh = false): Promise<KnowledgeBase> {
+    const key = `${projectId}/${kbId}`
+    const hit = kbCache.get(key)
+    if (!fresh && hit && Date.now() - hit.at < KB_CACHE_MS) return hit.kb
+    const doc = await appData.get<KnowledgeBase>(projectId, COLLECTIONS.kbs, kbId)
+    if (!doc) {
+      kbCache.delete(key)
+      throw RagStoreErrors.kbNotFound(`Knowledge base ${kbId} does not exist in this project.`)
+    }
+    kbCache.set(key, { kb: doc.body, at: Date.now() })
+    return doc.body
+  }
+
+  const embedderFor = (projectId: string, kb: KnowledgeBase, version: number) => models.embedder(projectId, kb, version)
+  const forgetKb = (projectId: string, kbId: string) => void kbCache.delete(`${projectId}/${kbId}`)
+
+  async function accessFor(projectId: string, reader: Reader): Promise<AccessCondition> {
+    const cond = await filters.compileFilter(projectId, { path: RAG_READ_POLICY_PATH, input: { subject: reader }, unknowns: ['input.document'] })
+    return readable(cond)
+  }
+
+  async function createKb(projectId: string, input: CreateKbInput, actor: string, extra: { metadata?: Record<string, string> } = {}): Promise<KnowledgeBase> {
+    const maxTokens = input.chunking?.maxTokens ?? 400
+    const overlapTokens = input.chunking?.overlapTokens ?? 60
+    if (overlapTokens >= maxTokens) throw RagErrors.invalidChunking('overlapTokens must be smaller than maxTokens.')
+    const kb: KnowledgeBase = {
+      id: input.id,
+      name: input.name ?? input.id,
+      description: input.description ?? '',
+      embedding: { provider: 'offline', model: 'dyad-offline-1', dimension: input.embedding?.dimension ?? 512 },
+      chunking: { maxTokens, overlapTokens },
+      indexVersion: 1,
+      createdAt: iso(now()),
+      createdBy: actor,
+      ...(extra.metadata ? { metadata: extra.metadata } : {}),
+    }
+    if (await appData.get(projectId, COLLECTIONS.kbs, kb.id)) throw RagErrors.kbExists(`Knowledge base ${kb.id} already exists.`)
+    // Storage first: if the record's write fails, a retry finds the storage there (idempotent).
+    await store.ensureKnowledgeBase(projectId, kb.id, kb.embedding.dimension)
+    try {
+      await appData.create(projectId, COLLECTIONS.kbs, kb.id, kb)
+    } catch (err) {
+      if (AppDataErrors.alreadyExists.is(err)) throw RagErrors.kbExists(`Knowledge base ${kb.id} already exists.`)
+      throw err
+    }
+    return kb
+  }
+
+  async function listKbs(projectId: string, cursor?: string) {
+    const page = await appData.query<KnowledgeBase>(projectId, COLLECTIONS.kbs, { limit: 100, cursor })
+    return { items: page.items.map((d) => d.body), nextCursor: page.nextCursor }
+  }
+
+  async function deleteKb(projectId: string, kbId: string): Promise<void> {
+    const kb = await getKb(projectId, kbId, true)
+    await store.deleteKnowledgeBase(projectId, kbId)
+    await appData.delete(projectId, COLLECTIONS.kbs, kbId)
+    await models.deleteKb(projectId, kb)
+    forgetKb(projectId, kbId)
+  }
+
+  /**
+   * Starts a reindex: the next index version with a corpus model learned from the base's own text
+   * (reindex.ts). The serving version answers searches until the new one is complete. One at a time.
+   */
+  async function reindex(projectId: string, kbId: string): Promise<IngestJob> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const doc = await appData.get<KnowledgeBase>(projectId, COLLECTIONS.kbs, kbId)
+      if (!doc) throw RagStoreErrors.kbNotFound(`Knowledge base ${kbId} does not exist in this project.`)
+      if (doc.body.pending) throw RagErrors.reindexInProgress(`Job ${doc.body.pending.jobId} is already building index version ${doc.body.pending.version}.`)
+      const at = iso(now())
+      const jobId = `job_${randomUUID().replaceAll('-', '')}`
+      const version = Math.max(doc.body.indexVersion, ...(doc.body.trainedVersions ?? [])) + 1
+      try {
+        await appData.put(projectId, COLLECTIONS.kbs, kbId, { ...doc.body, pending: { version, jobId } }, { ifMatch: doc.etag })
+      } catch (err) {
+        if (AppDataErrors.preconditionFailed.is(err)) continue
+        throw err
+      }
+      forgetKb(projectId, kbId)
+      const job: IngestJob = { id: jobId, kind: 'reindex', kbId, documentId: '', state: 'queued', progress: { percent: 0, chunksDone: 0, chunksTotal: 0 }, attempts: 0, createdAt: at, updatedAt: at }
+      await appData.create(projectId, COLLECTIONS.jobs, jobId, job)
+      const queueId = await jobs.enqueue({ queue: REINDEX_QUEUE, payload: { projectId, kbId, jobId, version }, ...REINDEX_QUEUE_OPTIONS })
+      if (queueId) await appData.put(projectId, COLLECTIONS.jobs, jobId, { ...job, queueId })
+      return { ...job, queueId }
+    }
+    throw RagErrors.documentConflict('The knowledge base kept changing; try again.')
+  }
+
+  async function upload(projectId: string, kbId: string, input: UploadInput) {
+    const kb = await getKb(projectId, kbId, true)
+    if (input.bytes.length > limits.maxDocumentBytes) {
+      throw RagErrors.documentTooLarge(`The document is ${input.bytes.length} bytes, more than ${limits.maxDocumentBytes} allowed.`)
+    }
+    const format = input.format ?? detectFormat(input.contentType, input.filename)
+    if (!format) throw RagErrors.unsupportedFormat('Say the format (text, markdown, html, pdf, json), or give a filename with a known extension.')
+    const contentHash = sha256(input.bytes)
+    const same = await store.findByContentHash(projectId, kbId, contentHash)
+    if (same && same.status !== 'failed' && (input.id === undefined || input.id === same.id)) {
+      return { document: same, deduplicated: true as const, job: undefined }
+    }
+    const parsed = await parseDocument(input.bytes, format, { maxChars: limits.maxDocumentChars, timeoutMs: limits.parseTimeoutMs })
+    const id = input.id ?? `doc_${randomUUID().replaceAll('-', '')}`
+    const previous = await store.getDocument(projectId, kbId, id)
+    const at = iso(now())
+    const title = input.title ?? parsed.title ?? input.filename
+    const document = {
+      kbId,
+      id,
+      title,
+      contentHash,
+      metadata: input.metadata ?? {},
+      access: input.access ?? {},
+      text: parsed.text,
+      status: 'processing',
+      createdAt: previous?.createdAt ?? at,
+      updatedAt: at,
+    }
+    // The row turns `processing` (unsearchable) before its old chunks go: a crash in between leaves
+    // a document that is hidden and re-indexed by its job, never one whose chunks quote old text.
+    await store.upsertDocument(projectId, document)
+    if (previous) await store.deleteChunks(projectId, kbId, id)
+    const jobId = `job_${randomUUID().replaceAll('-', '')}`
+    const job: IngestJob = {
+      id: jobId,
+      kind: 'ingest',
+      kbId,
+      documentId: id,
+      state: 'queued',
+      progress: { percent: 0, chunksDone: 0, chunksTotal: 0 },
+      attempts: 0,
+      createdAt: at,
+      updatedAt: at,
+    }
+    await appData.create(projectId, COLLECTIONS.jobs, jobId, job)
+    const payload: IngestPayload & { contentHash: string } = {
+      projectId, kbId, documentId: id, jobId, indexVersion: kb.indexVersion, sections: parsed.sections, title, contentHash,
+    }
+    const queued = await jobs.enqueue({ queue: INGEST_QUEUE, payload, retryLimit: INGEST_ATTEMPTS - 1 })
+    if (queued) await appData.put(projectId, COLLECTIONS.jobs, jobId, { ...job, queueId: queued })
+    return { document, deduplicated: false as const, job: { ...job, queueId: queued } }
+  }
+
+  async function getJob(projectId: string, jobId: string): Promise<IngestJob> {
+    const doc = await appData.get<IngestJob>(projectId, COLLECTIONS.jobs, jobId)
+    if (!doc) throw RagErrors.jobNotFound(`Job ${jobId} does not exist in this project.`)
+    return doc.body
+  }
+
+  async function cancelJob(projectId: string, jobId: string): Promise<IngestJob> {
+    const job = await getJob(projectId, jobId)
+    if (job.state === 'queued' || job.state === 'running') {
+      if (typeof job.queueId === 'string') await jobs.cancel(INGEST_QUEUE, job.queueId)
+      const cancelled = { ...job, state: 'cancelled' as const, updatedAt: iso(now()) }
+      await appData.put(projectId, COLLECTIONS.jobs, jobId, cancelled)
+      const doc = job.kind === 'reindex' ? undefined : await store.getDocument(projectId, job.kbId, job.documentId)
+      if (doc && doc.status === 'processing') await store.upsertDocument(projectId, { ...doc, status: 'failed', updatedAt: iso(now()) })
+      return cancelled
+    }
+    return job
+  }
+
+  async function getDocument(projectId: string, kbId: string, id: string, reader: Reader) {
+    await getKb(projectId, kbId)
+    const access = await filters.compileFilter(projectId, { path: RAG_READ_POLICY_PATH, input: { subject: reader }, unknowns: ['input.document'] })
+    // One restricted count decides visibility, so a document the reader may not read is a 404, like one that does not exist.
+    const doc = await store.getDocument(projectId, kbId, id)
+    if (!doc || (await store.countDocuments(projectId, kbId, { op: 'and', args: [{ op: 'eq', field: { path: ['id'] }, value: id }, access] })) === 0) {
+      throw RagStoreErrors.documentNotFound(`Document ${id} does not exist in this knowledge base.`)
+    }
+    return doc
+  }
+
+  async function listDocuments(projectId: string, kbId: string, reader: Reader, opts: { limit: number; cursor?: string }) {
+    await getKb(projectId, kbId)
+    const access = await filters.compileFilter(projectId, { path: RAG_READ_POLICY_PATH, input: { subject: reader }, unknowns: ['input.document'] })
+    return store.listDocuments(projectId, kbId, { limit: opts.limit, cursor: opts.cursor, access })
+  }
+
+  async function deleteDocument(projectId: string, kbId: string, id: string): Promise<void> {
+    await getKb(projectId, kbId)
+    if (!(await store.deleteDocument(projectId, kbId, id))) throw RagStoreErrors.documentNotFound(`Document ${id} does not exist in this knowledge base.`)
+  }
+
+  async function search(projectId: string, kbId: string, reader: Reader, q: SearchInput): Promise<SearchHit[]> {
+    const kb = await getKb(projectId, kbId)
+    const mode = q.mode ?? 'hybrid'
+    const [access, embedding] = await Promise.all([
+      accessFor(projectId, reader),
+      mode === 'keyword' ? undefined : embedderFor(projectId, kb, kb.indexVersion).then((e) => e.embed([q.query])).then((v) => v[0]),
+    ])
+    return store.search({
+      projectId,
+      kbId,
+      mode,
+      text: mode === 'vector' ? undefined : q.query,
+      embedding,
+      k: q.k ?? 10,
+      filter: q.filter,
+      access,
+      weights: q.weights,
+      rrfK: q.rrfK,
+      scoreThreshold: q.scoreThreshold,
+      indexVersion: kb.indexVersion,
+    })
+  }
+
+  async function countDocuments(projectId: string, kbId: string, reader: Reader, filter?: MetadataFilter): Promise<number> {
+    await getKb(projectId, kbId)
+    return store.countDocuments(projectId, kbId, await accessFor(projectId, reader), filter)
+  }
+
+  /** Retrieves, answers from the retrieved text only, and keeps the citations that check out against the stored documents. */
+  async function ask(projectId: string, kbId: string, reader: Reader, input: { question: string; k?: number; filter?: MetadataFilter; conversationId?: string }) {
+    const conversation = input.conversationId ? await getConversation(projectId, input.conversationId, reader.id) : undefined
+    const hits = await search(projectId, kbId, reader, { query: input.question, mode: 'hybrid', k: Math.min(input.k ?? 6, MAX_ASK_CHUNKS), filter: input.filter })
+    const answer = composeExtractiveAnswer(
+      input.question,
+      hits.map((h) => ({ documentId: h.documentId, chunkId: h.chunkId, text: h.text, start: h.start, end: h.end, score: h.score, title: h.title })),
+    )
+    const texts = new Map<string, string | undefined>()
+    for (const id of new Set(answer.citations.map((c) => c.documentId))) texts.set(id, (await store.getDocument(projectId, kbId, id))?.text)
+    const { valid } = verifyCitations(answer.citations, (id) => texts.get(id))
+    const at = iso(now())
+    const messages = [
+      ...(conversation?.body.messages ?? []),
+      { role: 'user' as const, content: input.question, at },
+      { role: 'assistant' as const, content: answer.text, citations: valid, at },
+    ].slice(-MAX_CONVERSATION_MESSAGES)
+    const conversationId = conversation?.id ?? `conv_${randomUUID().replaceAll('-', '')}`
+    const body: Conversation = { id: conversationId, kbId, subject: reader.id, messages, createdAt: conversation?.body.createdAt ?? at }
+    try {
+      if (conversation) await appData.put(projectId, COLLECTIONS.conversations, conversationId, body, { ifMatch: conversation.etag })
+      else await appData.create(projectId, COLLECTIONS.conversations, conversationId, body)
+    } catch (err) {
+      if (AppDataErrors.preconditionFailed.is(err)) throw RagErrors.documentConflict('The conversation changed while this answer was composed; ask again.')
+      throw err
+    }
+    return { conversationId, answer: answer.text, citations: valid as Citation[], hits }
+  }
+
+  async function getConversation(projectId: string, id: string, subject: string) {
+    const doc = await appData.get<Conversation>(projectId, COLLECTIONS.conversations, id)
+    // Another subject's conversation is as absent as a missing one.
+    if (!doc || doc.body.subject !== subject) throw RagErrors.conversationNotFound(`Conversation ${id} does not exist.`)
+    return { id, etag: doc.etag, body: doc.body }
+  }
+
+  async function onProjectDeleted(projectId: string): Promise<void> {
+    await store.deleteProject(projectId)
+    for (const c of Object.values(COLLECTIONS)) await appData.deleteCollection(projectId, c)
+    await models.deleteProject(projectId)
+    for (const key of kbCache.keys()) if (key.startsWith(`${projectId}/`)) kbCache.delete(key)
+  }
+
+  return {
+    createKb, getKb: (p: string, kb: string) => getKb(p, kb, true), listKbs, deleteKb, reindex, models, forgetKb,
+    upload, getJob, cancelJob, getDocument, listDocuments, deleteDocument,
+    search, countDocuments, ask, getConversation: (p: string, id: string, reader: Reader) => getConversation(p, id, reader.id).then((c) => c.body),
+    embedderFor, getKbCached: getKb, onProjectDeleted,
+  }
+}
+
+export type RagService = ReturnType<typeof createRagService>
