@@ -195,7 +195,9 @@ export class Residuals {
     const target = da ? a : b
     const o = da ? op : FLIP[op]
     const node = target.t === 'ref' ? this.ruleNode(target) : undefined
-    if (!node && !(target.t === 'call' && target.name.startsWith('data.'))) unsupported('a comparison with this expression over the unknown', loc)
+    if (!node && !(target.t === 'call' && target.name.startsWith('data.'))) {
+      unsupported(target.t === 'call' ? `built-in ${target.name} applied to the unknown` : 'a comparison with this expression over the unknown', loc)
+    }
     this.known(da ? b : a, env, sym, (x) => {
       const accept: Accept = { key: `${o}:${keyOf(x)}`, test: (v) => CMP_TEST[o](v, x) }
       if (node) return k(this.p.ruleCondition(node, accept))
