@@ -21,6 +21,7 @@ import { decisionRoutes } from './routes/decisions.ts'
 import { opaDataRoutes } from './routes/opa-data.ts'
 import { opaPolicyRoutes } from './routes/opa-policies.ts'
 import { opaCompileRoutes } from './routes/opa-compile.ts'
+import type { FilterCompiler } from '../../src/contracts/filter.ts'
 
 export { policyActions } from './actions.ts'
 export type { RegoAuthorizer } from './authz/authorizer.ts'
@@ -30,6 +31,8 @@ export interface PolicyDomain extends Domain {
   authorizer: RegoAuthorizer
   /** Decisions for other domains' shipped-and-replaceable policies (cms publish approval). */
   decider: PolicyDecider
+  /** Partial evaluation of rules into document conditions (the rag domain's read filter). */
+  filter: FilterCompiler
 }
 
 export interface PolicyDomainOptions {
@@ -86,6 +89,8 @@ export async function createPolicyDomain(ctx: DomainContext, opts: PolicyDomainO
     schemas: [],
     authorizer,
     decider: { evaluate: (projectId, path, input, fallback) => service.evaluateWithFallback(projectId, path, input, fallback) },
+    /** Partial evaluation for the rag domain's read filter (src/contracts/filter.ts); the composition root hands it over. */
+    filter: { compileFilter: (projectId, req) => service.compileFilter(projectId, req) },
     async onProjectDeleted(projectId) {
       await store.deleteProject(projectId)
       // Buffered events of the project are dropped, not written after its log is deleted.
