@@ -46,6 +46,7 @@ const UNSUPPORTED: Record<string, string> = {
   'some v in the unknown': 'allow if { some v in input.document.tags; v == "x" }',
   'named key var over the unknown': 'allow if input.document.labels[k] == "x"',
   'every over the unknown': 'allow if { every x in input.document.tags { x != "secret" } }',
+  'every with a built-in on the unknown': 'allow if { every x in input.subject.groups { startswith(input.document.path, x) } }',
   'two fields': 'allow if input.document.owner == input.document.creator',
   'two fields, member': 'allow if input.document.owner in input.document.editors',
   'with on the unknown': 'allow if { x with input.document as {"a": 1} }\nx if input.document.a == 1',
