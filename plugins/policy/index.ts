@@ -20,7 +20,7 @@ import { bundleRoutes } from './routes/bundles.ts'
 import { decisionRoutes } from './routes/decisions.ts'
 import { opaDataRoutes } from './routes/opa-data.ts'
 import { opaPolicyRoutes } from './routes/opa-policies.ts'
-
+import { opaCompileRoutes } from './routes/opa-compile.ts'
 import type { FilterCompiler } from '../../src/contracts/filter.ts'
 
 export { policyActions } from './actions.ts'
@@ -76,6 +76,7 @@ export async function createPolicyDomain(ctx: DomainContext, opts: PolicyDomainO
   async function routes(app: FastifyInstance) {
     await app.register(opaDataRoutes, { service })
     await app.register(opaPolicyRoutes, { service })
+    await app.register(opaCompileRoutes, { service })
     await app.register(decisionRoutes, { decisions })
     await app.register(bundleRoutes, { service, maxBundleBytes: config.policy.maxBundleBytes })
     await app.register(authzPolicyRoutes, { store, authorizer, maxBytes: config.policy.maxModuleBytes })

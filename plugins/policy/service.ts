@@ -16,7 +16,9 @@ import { PolicyErrors } from './errors.ts'
 import type { PolicyStore } from './store.ts'
 import { KvErrors } from '../../src/infra/kv/errors.ts'
 import type { AccessCondition, FilterRequest } from '../../src/contracts/filter.ts'
-import { compileCondition } from './filter/index.ts'
+import { compileCondition, parseUnknown } from './filter/index.ts'
+import { toOpaCompileResult } from './filter/opa-queries.ts'
+import { compileTarget } from './filter/compile-query.ts'
 import { findNode } from './rego/compiler/tree.ts'
 import { RAG_READ_POLICY_ID, ragReadPolicySource } from './authz/rag-read.ts'
 
@@ -180,6 +182,21 @@ export function createPolicyService(deps: PolicyServiceDeps) {
         data = EMPTY_DATA
       }
       return compileCondition(policy, data, { path, input: req.input, unknown: req.unknowns[0], budget: limits.budget })
+    },
+
+    /**
+     * OPA's Compile API (`POST /v1/compile`) for what partial evaluation here supports: a query
+     * naming one rule (`data.p.allow` or `data.p.allow == true`) and one unknown under input.
+     * The result is OPA's `{queries}` (no `support`: see filter/opa-queries.ts).
+     */
+    async compile(projectId: string, body: { query: string; input?: unknown; unknowns?: string[] }) {
+      const unknowns = body.unknowns ?? ['input']
+      if (unknowns.length !== 1) throw PolicyErrors.partialUnsupported('partial evaluation here supports exactly one unknown')
+      const unknown = parseUnknown(unknowns[0])
+      const path = compileTarget(body.query)
+      const compiled = await cache.get(projectId)
+      const cond = compileCondition(compiled.policy, compiled.data, { path, input: body.input, unknown: unknowns[0], budget: limits.budget })
+      return toOpaCompileResult(cond, unknown)
     },
 
     async query(projectId: string, query: string, input: unknown, strict: boolean): Promise<string> {

@@ -16,7 +16,8 @@ export class ConditionTooLarge extends Error {
 }
 
 const fieldKey = (f: DocField) => JSON.stringify(f.path)
-const condKey = (c: AccessCondition) => JSON.stringify(c)
+/** Leaves dedupe by content; composites by identity (their text can be as large as the budget). */
+const condKey = (c: AccessCondition): AccessCondition | string => (c.op === 'and' || c.op === 'or' || c.op === 'not' ? c : JSON.stringify(c))
 
 export class ConditionBuilder {
   /** Nodes and values created so far (intermediate ones included: they cost memory too). */
@@ -26,6 +27,42 @@ export class ConditionBuilder {
   charge(n: number): void {
     this.used += n
     if (this.used > this.maxNodes) throw new ConditionTooLarge(this.maxNodes)
+  }
+
+  readonly #sizes = new WeakMap<AccessCondition, number>()
+
+  /**
+   * Charges a condition placed once more into the output (a memoised rule used twice). Its tree
+   * size counts, not the shared object: a chain of rules each using the previous one twice
+   * doubles the output at every step, which must hit the budget, not the heap.
+   */
+  embed(c: AccessCondition): AccessCondition {
+    this.charge(this.size(c))
+    return c
+  }
+
+  /** Tree size (nodes and listed values), memoised per object so shared subtrees are measured once. */
+  size(c: AccessCondition): number {
+    let n = this.#sizes.get(c)
+    if (n !== undefined) return n
+    switch (c.op) {
+      case 'and':
+      case 'or':
+        n = 1
+        for (const a of c.args) n += this.size(a)
+        break
+      case 'not':
+        n = 1 + this.size(c.arg)
+        break
+      case 'in':
+      case 'overlaps':
+        n = 1 + c.values.length
+        break
+      default:
+        n = 1
+    }
+    this.#sizes.set(c, n)
+    return n
   }
 
   leaf(c: AccessCondition): AccessCondition {
@@ -43,7 +80,7 @@ export class ConditionBuilder {
 
   and(args: AccessCondition[]): AccessCondition {
     const out: AccessCondition[] = []
-    const seen = new Set<string>()
+    const seen = new Set<AccessCondition | string>()
     for (const a of flatten('and', args)) {
       if (a.op === 'false') return FALSE_C
       if (a.op === 'true') continue
@@ -62,7 +99,7 @@ export class ConditionBuilder {
    */
   or(args: AccessCondition[]): AccessCondition {
     const out: AccessCondition[] = []
-    const seen = new Set<string>()
+    const seen = new Set<AccessCondition | string>()
     const members = new Map<string, { field: DocField; values: Map<string, Scalar> }>() // overlaps
     const ins = new Map<string, { field: DocField; values: Map<string, Scalar> }>()
     const add = (m: typeof members, field: DocField, vs: Scalar[]) => {

@@ -160,7 +160,10 @@ export class PartialEvaluator {
         this.clause(cl.body, cl.value, env, sym, pairs)
         const any = this.b.or(pairs.map((p) => p.c))
         const ok = this.b.or(pairs.filter((p) => accepts(accept, p.v)).map((p) => p.c))
-        accepted.push(this.b.and([...failedBefore, ok]))
+        const acc = this.b.and([...failedBefore, ok])
+        // Accepted whatever the document: no other rule can change that (short of a conflict).
+        if (acc.op === 'true') return TRUE_C
+        accepted.push(acc)
         failedBefore.push(this.b.not(any))
         defined.push(any)
       }
@@ -172,7 +175,7 @@ export class PartialEvaluator {
   ruleCondition(node: RuleNode, accept: Accept): AccessCondition {
     const key = `${node.id}:${accept.key}`
     const memo = this.#ruleMemo.get(key)
-    if (memo) return memo
+    if (memo) return this.b.embed(memo)
     let out: AccessCondition
     if (!this.dep.nodeDepends(node)) {
       out = FALSE_C
@@ -191,6 +194,7 @@ export class PartialEvaluator {
         this.budget.leave()
       }
     }
+    // Its nodes were charged as they were built; only later uses are charged again (embed).
     this.#ruleMemo.set(key, out)
     return out
   }

@@ -6,7 +6,7 @@
  * - a bare `field` (Rego truthiness: defined and not false);
  * - `v in field` and `field[_] == v` (contains), `field in <known collection>` (in);
  * - a reference to a rule or a call of a function that depends on the unknown (inlined);
- * - `not e` of any of these.
+ * - `not e` of any of these; `every x in <known> { ... }` of any of these (AND over the elements).
  *
  * A field is a ref under the unknown with constant keys or keys bound to known strings. Anything
  * else reaching the unknown throws POLICY_PARTIAL_UNSUPPORTED.
@@ -18,6 +18,7 @@ import type { RuleNode } from '../rego/compiler/tree.ts'
 import type { Env } from '../rego/eval/context.ts'
 import { entriesOf } from '../rego/eval/docs.ts'
 import { isWildcard } from '../rego/compiler/vars.ts'
+import { CAPTURED } from '../rego/compiler/safety.ts'
 import { compare, keyOf, toJs, type Value } from '../rego/value.ts'
 import { PolicyErrors } from '../errors.ts'
 import { FALSE_C, TRUE_C } from './condition.ts'
@@ -67,9 +68,42 @@ export class Residuals {
         const inner = e.expr
         return k(this.p.b.not(this.p.disjunction((k2) => this.p.walk([inner], 0, env, sym, [], k2))))
       }
+      case 'every':
+        return this.every(e, env, sym, k)
       default:
-        return unsupported(`\`${e.k === 'somein' ? 'some ... in' : 'every'}\` over the unknown`, e.loc)
+        return unsupported('`some ... in` over the unknown', e.loc)
     }
+  }
+
+  /**
+   * `every x in <known> { body on the unknown }`: the AND over the elements of each element's
+   * condition. The body sees only the vars the compiler says it captures, as in the evaluator.
+   */
+  private every(e: Expr & { k: 'every' }, env: Env, sym: Sym, k: K): void {
+    if (this.field(e.coll, env, sym) || this.p.depends({ k: 'term', term: e.coll, with: [], loc: e.loc }, sym)) unsupported('`every` over the unknown', e.loc)
+    for (const t of e.key ? [e.key, e.value] : [e.value]) if (t.t !== 'var') unsupported('an `every` pattern over the unknown', t.loc)
+    const captured = CAPTURED.get(e) ?? []
+    this.known(e.coll, env, sym, (c) => {
+      if (c.type !== 'array' && c.type !== 'object' && c.type !== 'set') return
+      const parts: AccessCondition[] = []
+      for (const [key, val] of entriesOf(c)) {
+        this.p.budget.tick()
+        const inner: Env = new Map()
+        const innerSym: Sym = new Map()
+        for (const v of captured) {
+          const x = env.get(v)
+          if (x !== undefined) inner.set(v, x)
+          const s = sym.get(v)
+          if (s) innerSym.set(v, s)
+        }
+        if (e.key) inner.set((e.key as { name: string }).name, key)
+        inner.set((e.value as { name: string }).name, val)
+        const part = this.p.disjunction((k2) => this.p.walk(e.body, 0, inner, innerSym, [], k2))
+        if (part.op === 'false') return k(part)
+        parts.push(part)
+      }
+      k(this.p.b.and(parts))
+    })
   }
 
   /** A field of the unknown, undefined for a term that is not one (it may still depend through rules). */
@@ -195,7 +229,9 @@ export class Residuals {
     const target = da ? a : b
     const o = da ? op : FLIP[op]
     const node = target.t === 'ref' ? this.ruleNode(target) : undefined
-    if (!node && !(target.t === 'call' && target.name.startsWith('data.'))) unsupported('a comparison with this expression over the unknown', loc)
+    if (!node && !(target.t === 'call' && target.name.startsWith('data.'))) {
+      unsupported(target.t === 'call' ? `built-in ${target.name} applied to the unknown` : 'a comparison with this expression over the unknown', loc)
+    }
     this.known(da ? b : a, env, sym, (x) => {
       const accept: Accept = { key: `${o}:${keyOf(x)}`, test: (v) => CMP_TEST[o](v, x) }
       if (node) return k(this.p.ruleCondition(node, accept))

@@ -61,6 +61,22 @@ denied if input.document.level > input.subject.clearance
 `,
     data: { denylist: ['d1', 'd3'] },
   },
+  // every over a known collection: the document must carry all the subject's required groups.
+  every: {
+    src: `package dyad.rag
+read if {
+	input.subject.required
+	every g in input.subject.required {
+		g in input.document.access.groups
+	}
+}
+read if {
+	every k, v in {"owner": input.subject.id} {
+		input.document[k] == v
+	}
+}
+`,
+  },
   // Defaults that are true, else chains and values that are not true.
   elses: {
     src: `package dyad.rag
@@ -113,6 +129,7 @@ export function subjects(seed: number, n: number): Array<Record<string, unknown>
       clearance: r.maybe(() => r.pick([0, 1, 2, 3, 4, 5, 2.5])),
       region: r.maybe(() => r.pick(REGIONS)),
       home: r.maybe(() => r.pick(REGIONS)),
+      required: r.maybe(() => r.some(GROUPS).slice(0, 2), 0.6),
     }),
   )
 }
