@@ -21,7 +21,7 @@ export interface JobsHarness {
 
 const name = (what: string) => `${what}-${randomBytes(4).toString('hex')}`
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const POLL = { pollIntervalSeconds: 0.5 }
+const POLL = { pollIntervalSeconds: 0.25 }
 
 async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -53,6 +53,12 @@ export async function jobsContract(t: Test, make: () => Promise<JobsHarness>): P
     await eventually(async () => (await stateOf(q, queue, id!)) === 'completed', 20_000, 'completion')
     t.strictSame(seen, [{ id, queue, payload: { doc: 'a', n: 1 }, attempt: 1 }])
     t.equal(await q.get(queue, 'a0000000-0000-4000-8000-000000000000'), undefined, 'unknown id')
+    // Ids come from tenants' URLs: a malformed one is simply not a job (no SQL error).
+    for (const bad of ['', 'not-a-uuid', "x'; DROP TABLE job; --", 'a'.repeat(10_000)]) {
+      t.equal(await q.get(queue, bad), undefined, `get of malformed id ${bad.slice(0, 20)}`)
+      await q.cancel(queue, bad)
+    }
+    t.equal(await stateOf(q, queue, id!), 'completed', 'a malformed cancel touched nothing')
   })
 
   t.test('a throwing handler is retried with backoff up to retryLimit, then failed with its error', async (t) => {
@@ -68,6 +74,7 @@ export async function jobsContract(t: Test, make: () => Promise<JobsHarness>): P
     t.same(attempts.map((a) => a.attempt), [1, 2, 3])
     // Backoff: each retry waits at least the (growing) delay; only lower bounds are asserted.
     t.ok(attempts[1].at - attempts[0].at >= 900, 'first retry after the delay')
+    t.ok(attempts[2].at - attempts[1].at >= 1900, 'second retry after twice the delay')
     const job = await q.get(queue, id!)
     t.match(job, { id, state: 'failed', attempt: 3, output: { message: 'boom 3' } })
   })
@@ -145,7 +152,7 @@ export async function jobsContract(t: Test, make: () => Promise<JobsHarness>): P
       run.aborted = signal.aborted
       throw new Error('interrupted')
     })
-    const id = await a.enqueue({ queue, payload: {}, retryLimit: 2, retryDelaySeconds: 1 })
+    const id = await a.enqueue({ queue, payload: {}, retryLimit: 2, retryDelaySeconds: 0, retryBackoff: false })
     await eventually(async () => (await stateOf(a, queue, id!)) === 'active', 20_000, 'a to start the job')
     await a.stop({ graceful: false })
     // An abrupt stop does not wait for the handler; it notices the abort on its next check.
@@ -161,6 +168,26 @@ export async function jobsContract(t: Test, make: () => Promise<JobsHarness>): P
     ])
   })
 
+  t.test('an attempt that runs past expireInSeconds is aborted and retried', async (t) => {
+    const q = await h.queue()
+    const queue = name('overrun')
+    const runs: { attempt: number; aborted: boolean }[] = []
+    await q.work(queue, { concurrency: 1, ...POLL }, async ({ attempt, signal }) => {
+      if (attempt > 1) return void runs.push({ attempt, aborted: signal.aborted })
+      const deadline = Date.now() + 20_000
+      while (!signal.aborted && Date.now() < deadline) await sleep(50)
+      runs.push({ attempt, aborted: signal.aborted })
+    })
+    // The first attempt returns normally once aborted: that late success must not count.
+    const id = await q.enqueue({ queue, payload: {}, retryLimit: 1, retryDelaySeconds: 0, retryBackoff: false, expireInSeconds: 1 })
+    await eventually(async () => (await stateOf(q, queue, id!)) === 'completed', 30_000, 'the retry to complete')
+    t.same(runs, [
+      { attempt: 1, aborted: true },
+      { attempt: 2, aborted: false },
+    ])
+    t.match(await q.get(queue, id!), { id, state: 'completed', attempt: 2 })
+  })
+
   t.test('a job left active by a crashed instance expires and is retried by another', async (t) => {
     if (!h.crash) return t.plan(0, 'a crash takes every instance on this database down')
     const a = await h.queue()
@@ -174,7 +201,7 @@ export async function jobsContract(t: Test, make: () => Promise<JobsHarness>): P
       runs.push({ by: 'a', attempt })
       await zombie
     })
-    const id = await a.enqueue({ queue, payload: {}, retryLimit: 1, retryDelaySeconds: 1, expireInSeconds: 2 })
+    const id = await a.enqueue({ queue, payload: {}, retryLimit: 1, retryDelaySeconds: 0, retryBackoff: false, expireInSeconds: 2 })
     await eventually(async () => (await stateOf(b, queue, id!)) === 'active', 20_000, 'a to start the job')
     await h.crash(a)
     await b.work(queue, { concurrency: 1, ...POLL }, async ({ attempt }) => {
