@@ -45,8 +45,11 @@ export interface JobInfo {
 export interface JobQueue {
   /** Creates the queue schema (idempotent) and starts maintenance (expiry of dead workers' jobs). */
   start(): Promise<void>
-  /** The job's id, or undefined when `singletonKey` already has an unfinished job. */
-  enqueue<P extends object>(spec: JobSpec<P>): Promise<string | undefined>
+  /**
+   * A new job (`created: true`), or, when `singletonKey` already has an unfinished job in the
+   * queue, that job (`created: false`; the spec is ignored), decided atomically across instances.
+   */
+  enqueue<P extends object>(spec: JobSpec<P>): Promise<{ id: string; created: boolean }>
   work<P>(
     queue: string,
     opts: { concurrency: number; pollIntervalSeconds?: number },
