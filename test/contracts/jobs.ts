@@ -21,7 +21,7 @@ export interface JobsHarness {
 
 const name = (what: string) => `${what}-${randomBytes(4).toString('hex')}`
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const POLL = { pollIntervalSeconds: 0.5 }
+const POLL = { pollIntervalSeconds: 0.25 }
 
 async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -42,17 +42,23 @@ export async function jobsContract(t: Test, make: () => Promise<JobsHarness>): P
   t.test('a job is enqueued, worked once with its payload, and completed', async (t) => {
     const q = await h.queue()
     const queue = name('ingest')
-    const id = await q.enqueue({ queue, payload: { doc: 'a', n: 1 } })
+    const { id } = await q.enqueue({ queue, payload: { doc: 'a', n: 1 } })
     t.type(id, 'string')
-    t.same(await q.get(queue, id!), { id, state: 'created', attempt: 1 })
+    t.same(await q.get(queue, id), { id, state: 'created', attempt: 1 })
     const seen: Omit<JobContext<unknown>, 'signal'>[] = []
     await q.work<{ doc: string }>(queue, { concurrency: 1, ...POLL }, async ({ signal, ...job }) => {
       t.equal(signal.aborted, false)
       seen.push(job)
     })
-    await eventually(async () => (await stateOf(q, queue, id!)) === 'completed', 20_000, 'completion')
+    await eventually(async () => (await stateOf(q, queue, id)) === 'completed', 20_000, 'completion')
     t.strictSame(seen, [{ id, queue, payload: { doc: 'a', n: 1 }, attempt: 1 }])
     t.equal(await q.get(queue, 'a0000000-0000-4000-8000-000000000000'), undefined, 'unknown id')
+    // Ids come from tenants' URLs: a malformed one is simply not a job (no SQL error).
+    for (const bad of ['', 'not-a-uuid', "x'; DROP TABLE job; --", 'a'.repeat(10_000)]) {
+      t.equal(await q.get(queue, bad), undefined, `get of malformed id ${bad.slice(0, 20)}`)
+      await q.cancel(queue, bad)
+    }
+    t.equal(await stateOf(q, queue, id), 'completed', 'a malformed cancel touched nothing')
   })
 
   t.test('a throwing handler is retried with backoff up to retryLimit, then failed with its error', async (t) => {
@@ -63,50 +69,56 @@ export async function jobsContract(t: Test, make: () => Promise<JobsHarness>): P
       attempts.push({ attempt: job.attempt, at: Date.now() })
       throw new Error(`boom ${job.attempt}`)
     })
-    const id = await q.enqueue({ queue, payload: {}, retryLimit: 2, retryDelaySeconds: 1, retryBackoff: true })
-    await eventually(async () => (await stateOf(q, queue, id!)) === 'failed', 60_000, 'final failure')
+    const { id } = await q.enqueue({ queue, payload: {}, retryLimit: 2, retryDelaySeconds: 1, retryBackoff: true })
+    await eventually(async () => (await stateOf(q, queue, id)) === 'failed', 60_000, 'final failure')
     t.same(attempts.map((a) => a.attempt), [1, 2, 3])
     // Backoff: each retry waits at least the (growing) delay; only lower bounds are asserted.
     t.ok(attempts[1].at - attempts[0].at >= 900, 'first retry after the delay')
-    const job = await q.get(queue, id!)
+    t.ok(attempts[2].at - attempts[1].at >= 1900, 'second retry after twice the delay')
+    const job = await q.get(queue, id)
     t.match(job, { id, state: 'failed', attempt: 3, output: { message: 'boom 3' } })
   })
 
   t.test('singletonKey allows one unfinished job per key', async (t) => {
     const q = await h.queue()
     const queue = name('single')
-    const first = await q.enqueue({ queue, payload: { v: 1 }, singletonKey: 'doc-1' })
+    const { id: first, created } = await q.enqueue({ queue, payload: { v: 1 }, singletonKey: 'doc-1' })
     t.type(first, 'string')
-    t.equal(await q.enqueue({ queue, payload: { v: 2 }, singletonKey: 'doc-1' }), undefined, 'duplicate refused')
+    t.equal(created, true)
+    // A repeat is answered with the unfinished job it duplicates, so a caller can report that job.
+    t.same(await q.enqueue({ queue, payload: { v: 2 }, singletonKey: 'doc-1' }), { id: first, created: false }, 'duplicate refused')
+    t.same(await q.get(queue, first), { id: first, state: 'created', attempt: 1 })
     const other = await q.enqueue({ queue, payload: { v: 3 }, singletonKey: 'doc-2' })
-    t.type(other, 'string', 'another key is independent')
-    // Concurrent enqueues of one new key: exactly one wins.
+    t.ok(other.created && other.id !== first, 'another key is independent')
+    // Concurrent enqueues of one new key: exactly one wins, and all name its job.
     const raced = await Promise.all([1, 2, 3, 4].map((v) => q.enqueue({ queue, payload: { v }, singletonKey: 'doc-3' })))
-    t.equal(raced.filter((id) => id !== undefined).length, 1, 'one of the racing enqueues')
+    t.equal(raced.filter((r) => r.created).length, 1, 'one of the racing enqueues')
+    t.equal(new Set(raced.map((r) => r.id)).size, 1, 'one job id for all of them')
     let release!: () => void
     const gate = new Promise<void>((resolve) => (release = resolve))
     await q.work(queue, { concurrency: 3, ...POLL }, async () => gate)
-    await eventually(async () => (await stateOf(q, queue, first!)) === 'active', 20_000, 'the first job to start')
-    t.equal(await q.enqueue({ queue, payload: { v: 4 }, singletonKey: 'doc-1' }), undefined, 'refused while active')
+    await eventually(async () => (await stateOf(q, queue, first)) === 'active', 20_000, 'the first job to start')
+    t.same(await q.enqueue({ queue, payload: { v: 4 }, singletonKey: 'doc-1' }), { id: first, created: false }, 'refused while active')
     release()
-    await eventually(async () => (await stateOf(q, queue, first!)) === 'completed', 20_000, 'completion')
-    t.type(await q.enqueue({ queue, payload: { v: 5 }, singletonKey: 'doc-1' }), 'string', 'accepted once finished')
+    await eventually(async () => (await stateOf(q, queue, first)) === 'completed', 20_000, 'completion')
+    const again = await q.enqueue({ queue, payload: { v: 5 }, singletonKey: 'doc-1' })
+    t.ok(again.created && again.id !== first, 'accepted once finished')
   })
 
   t.test('a cancelled queued job never runs', async (t) => {
     const q = await h.queue()
     const queue = name('cancel-q')
-    const cancelled = await q.enqueue({ queue, payload: { which: 'cancelled' } })
-    await q.cancel(queue, cancelled!)
-    t.equal(await stateOf(q, queue, cancelled!), 'cancelled')
-    const later = await q.enqueue({ queue, payload: { which: 'later' } })
+    const { id: cancelled } = await q.enqueue({ queue, payload: { which: 'cancelled' } })
+    await q.cancel(queue, cancelled)
+    t.equal(await stateOf(q, queue, cancelled), 'cancelled')
+    const { id: later } = await q.enqueue({ queue, payload: { which: 'later' } })
     const ran: string[] = []
     await q.work<{ which: string }>(queue, { concurrency: 1, ...POLL }, async (job) => {
       ran.push(job.payload.which)
     })
-    await eventually(async () => (await stateOf(q, queue, later!)) === 'completed', 20_000, 'the later job')
+    await eventually(async () => (await stateOf(q, queue, later)) === 'completed', 20_000, 'the later job')
     t.same(ran, ['later'])
-    t.equal(await stateOf(q, queue, cancelled!), 'cancelled')
+    t.equal(await stateOf(q, queue, cancelled), 'cancelled')
   })
 
   t.test('a running job cancelled (here or from another instance) sees its signal aborted', async (t) => {
@@ -119,17 +131,17 @@ export async function jobsContract(t: Test, make: () => Promise<JobsHarness>): P
       while (!signal.aborted && Date.now() < deadline) await sleep(50)
       observed[payload.k] = signal.aborted
     })
-    const local = await worker.enqueue({ queue, payload: { k: 'local' } })
-    const remote = await worker.enqueue({ queue, payload: { k: 'remote' } })
-    for (const id of [local!, remote!]) {
+    const { id: local } = await worker.enqueue({ queue, payload: { k: 'local' } })
+    const { id: remote } = await worker.enqueue({ queue, payload: { k: 'remote' } })
+    for (const id of [local, remote]) {
       await eventually(async () => (await stateOf(worker, queue, id)) === 'active', 20_000, 'the job to start')
     }
-    await worker.cancel(queue, local!)
-    await other.cancel(queue, remote!)
+    await worker.cancel(queue, local)
+    await other.cancel(queue, remote)
     await eventually(() => Object.keys(observed).length === 2, 25_000, 'both handlers to return')
     t.same(observed, { local: true, remote: true })
-    t.equal(await stateOf(worker, queue, local!), 'cancelled', 'completion does not overwrite the cancel')
-    t.equal(await stateOf(worker, queue, remote!), 'cancelled')
+    t.equal(await stateOf(worker, queue, local), 'cancelled', 'completion does not overwrite the cancel')
+    t.equal(await stateOf(worker, queue, remote), 'cancelled')
   })
 
   t.test('a job active on an instance that stops abruptly is picked up by another', async (t) => {
@@ -145,8 +157,8 @@ export async function jobsContract(t: Test, make: () => Promise<JobsHarness>): P
       run.aborted = signal.aborted
       throw new Error('interrupted')
     })
-    const id = await a.enqueue({ queue, payload: {}, retryLimit: 2, retryDelaySeconds: 1 })
-    await eventually(async () => (await stateOf(a, queue, id!)) === 'active', 20_000, 'a to start the job')
+    const { id } = await a.enqueue({ queue, payload: {}, retryLimit: 2, retryDelaySeconds: 0, retryBackoff: false })
+    await eventually(async () => (await stateOf(a, queue, id)) === 'active', 20_000, 'a to start the job')
     await a.stop({ graceful: false })
     // An abrupt stop does not wait for the handler; it notices the abort on its next check.
     await eventually(() => runs[0].aborted !== undefined, 20_000, "a's handler to return")
@@ -154,11 +166,31 @@ export async function jobsContract(t: Test, make: () => Promise<JobsHarness>): P
     await b.work(queue, { concurrency: 1, ...POLL }, async ({ attempt }) => {
       runs.push({ by: 'b', attempt })
     })
-    await eventually(async () => (await stateOf(b, queue, id!)) === 'completed', 30_000, 'b to finish the job')
+    await eventually(async () => (await stateOf(b, queue, id)) === 'completed', 30_000, 'b to finish the job')
     t.same(runs, [
       { by: 'a', attempt: 1, aborted: true },
       { by: 'b', attempt: 2 },
     ])
+  })
+
+  t.test('an attempt that runs past expireInSeconds is aborted and retried', async (t) => {
+    const q = await h.queue()
+    const queue = name('overrun')
+    const runs: { attempt: number; aborted: boolean }[] = []
+    await q.work(queue, { concurrency: 1, ...POLL }, async ({ attempt, signal }) => {
+      if (attempt > 1) return void runs.push({ attempt, aborted: signal.aborted })
+      const deadline = Date.now() + 20_000
+      while (!signal.aborted && Date.now() < deadline) await sleep(50)
+      runs.push({ attempt, aborted: signal.aborted })
+    })
+    // The first attempt returns normally once aborted: that late success must not count.
+    const { id } = await q.enqueue({ queue, payload: {}, retryLimit: 1, retryDelaySeconds: 0, retryBackoff: false, expireInSeconds: 1 })
+    await eventually(async () => (await stateOf(q, queue, id)) === 'completed', 30_000, 'the retry to complete')
+    t.same(runs, [
+      { attempt: 1, aborted: true },
+      { attempt: 2, aborted: false },
+    ])
+    t.match(await q.get(queue, id), { id, state: 'completed', attempt: 2 })
   })
 
   t.test('a job left active by a crashed instance expires and is retried by another', async (t) => {
@@ -174,13 +206,13 @@ export async function jobsContract(t: Test, make: () => Promise<JobsHarness>): P
       runs.push({ by: 'a', attempt })
       await zombie
     })
-    const id = await a.enqueue({ queue, payload: {}, retryLimit: 1, retryDelaySeconds: 1, expireInSeconds: 2 })
-    await eventually(async () => (await stateOf(b, queue, id!)) === 'active', 20_000, 'a to start the job')
+    const { id } = await a.enqueue({ queue, payload: {}, retryLimit: 1, retryDelaySeconds: 0, retryBackoff: false, expireInSeconds: 2 })
+    await eventually(async () => (await stateOf(b, queue, id)) === 'active', 20_000, 'a to start the job')
     await h.crash(a)
     await b.work(queue, { concurrency: 1, ...POLL }, async ({ attempt }) => {
       runs.push({ by: 'b', attempt })
     })
-    await eventually(async () => (await stateOf(b, queue, id!)) === 'completed', 40_000, 'b to finish the expired job')
+    await eventually(async () => (await stateOf(b, queue, id)) === 'completed', 40_000, 'b to finish the expired job')
     t.same(runs, [
       { by: 'a', attempt: 1 },
       { by: 'b', attempt: 2 },
@@ -192,7 +224,7 @@ export async function jobsContract(t: Test, make: () => Promise<JobsHarness>): P
     const b = await h.queue()
     const queue = name('share')
     const ids: string[] = []
-    for (let i = 0; i < 16; i++) ids.push((await a.enqueue({ queue, payload: { i } }))!)
+    for (let i = 0; i < 16; i++) ids.push((await a.enqueue({ queue, payload: { i } })).id)
     const executions = new Map<string, number>()
     const activeNow = new Set<string>()
     let overlaps = 0
@@ -226,11 +258,11 @@ export async function jobsContract(t: Test, make: () => Promise<JobsHarness>): P
       await sleep(700)
       finished = !signal.aborted
     })
-    const id = await q.enqueue({ queue, payload: {} })
+    const { id } = await q.enqueue({ queue, payload: {} })
     await eventually(() => started, 20_000, 'the handler to start')
     await q.stop({ graceful: true, timeoutMs: 15_000 })
     t.equal(finished, true, 'the handler ran to its end before stop resolved')
     const check = await h.queue()
-    t.equal(await stateOf(check, queue, id!), 'completed')
+    t.equal(await stateOf(check, queue, id), 'completed')
   })
 }

@@ -122,11 +122,12 @@ export function createWorkers(deps: WorkersDeps): Workers {
     let settled = false
     // Past expireIn the attempt counts as failed by a dead worker (maintenance on any instance fails
     // it); this instance is alive, so it aborts its handler and fails the attempt itself, at once.
+    const expireMs = Number(job.expireInSeconds) * 1000
     const expiry = setTimeout(() => {
-      const error = new Error(`job ran longer than its ${job.expireInSeconds} s`)
+      const error = new Error(`job ran longer than its ${expireMs / 1000} s`)
       controller.abort(error)
       void run.settle({ ok: false, error })
-    }, Number(job.expireInSeconds) * 1000)
+    }, Number.isFinite(expireMs) && expireMs > 0 ? expireMs : 15 * 60_000) // pg-boss always reports it; the fallback is its default
     expiry.unref()
     const run: Running = {
       queue,

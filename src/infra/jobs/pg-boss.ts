@@ -97,18 +97,23 @@ export function createPgBossQueue(opts: PgBossQueueOptions): PgBossQueue {
         expireInSeconds: spec.expireInSeconds ?? DEFAULTS.expireInSeconds,
       }
       const key = spec.singletonKey
-      if (key === undefined) return (await boss.send(spec.queue, spec.payload, options)) ?? undefined
+      const sent = (id: string | null) => {
+        // Without singleton or throttling options pg-boss always inserts; null would be a bug.
+        if (!id) throw new Error(`pg-boss did not create a job in ${spec.queue}`)
+        return { id, created: true }
+      }
+      if (key === undefined) return sent(await boss.send(spec.queue, spec.payload, options))
       // pg-boss's own singleton policies dedupe per state (queued OR active), not "one unfinished job
       // per key", so the check and the insert run in one transaction under a lock on (queue, key).
       return sql.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [JSON.stringify([schema, spec.queue, key])])
-        const open = await tx.query(
-          `SELECT 1 FROM ${schema}.job WHERE name = $1 AND singleton_key = $2 AND state < 'completed' LIMIT 1`,
+        const open = await tx.query<{ id: string }>(
+          `SELECT id FROM ${schema}.job WHERE name = $1 AND singleton_key = $2 AND state < 'completed' LIMIT 1`,
           [spec.queue, key],
         )
-        if (open.rows.length) return undefined
+        if (open.rows.length) return { id: open.rows[0].id, created: false }
         const db = bossDb(tx, sql.dialect)
-        return (await boss.send(spec.queue, spec.payload, { ...options, singletonKey: key, db } as never)) ?? undefined
+        return sent(await boss.send(spec.queue, spec.payload, { ...options, singletonKey: key, db } as never))
       })
     },
 

@@ -12,6 +12,7 @@ export interface JobSpec<P> {
   /** At most one unfinished (created, retry or active) job per key and queue. */
   singletonKey?: string
   retryLimit?: number
+  /** Whole seconds. With `retryBackoff` (the default) it is at least 1, doubled per retry with jitter. */
   retryDelaySeconds?: number
   retryBackoff?: boolean
   /** How long one attempt may stay active before it counts as failed (a dead worker's job comes back). */
@@ -24,7 +25,10 @@ export interface JobContext<P> {
   payload: P
   /** 1 on the first run, 2 on the first retry, ... */
   attempt: number
-  /** Aborted when the job is cancelled or the queue stops. */
+  /**
+   * Aborted when the job is cancelled, its attempt runs past `expireInSeconds` (it is then failed
+   * and retried; what the handler does afterwards is not recorded) or the queue stops.
+   */
   signal: AbortSignal
 }
 
@@ -41,14 +45,20 @@ export interface JobInfo {
 export interface JobQueue {
   /** Creates the queue schema (idempotent) and starts maintenance (expiry of dead workers' jobs). */
   start(): Promise<void>
-  /** The job's id, or undefined when `singletonKey` already has an unfinished job. */
-  enqueue<P extends object>(spec: JobSpec<P>): Promise<string | undefined>
+  /**
+   * A new job (`created: true`), or, when `singletonKey` already has an unfinished job in the
+   * queue, that job (`created: false`; the spec is ignored), decided atomically across instances.
+   */
+  enqueue<P extends object>(spec: JobSpec<P>): Promise<{ id: string; created: boolean }>
   work<P>(
     queue: string,
     opts: { concurrency: number; pollIntervalSeconds?: number },
     handler: (job: JobContext<P>) => Promise<void>,
   ): Promise<void>
-  /** A queued job will not run; a running one sees `signal.aborted` (within about a second). */
+  /**
+   * A queued job will not run; a running one sees `signal.aborted` (within about a second). An
+   * unknown or malformed id (ids come from tenants' URLs) is a no-op, as `get` returns undefined.
+   */
   cancel(queue: string, id: string): Promise<void>
   get(queue: string, id: string): Promise<JobInfo | undefined>
   /** graceful (default): waits for running handlers up to timeoutMs, then aborts them. */
