@@ -35,6 +35,7 @@ const AREA_OF_FILE: Record<string, string[]> = {
   'plugins/cms/apollo/errors.ts': ['CMS_APOLLO_'],
   'plugins/llm/errors.ts': ['LLM_'],
   'plugins/rag/errors.ts': ['RAG_'],
+  'src/infra/retrieval/errors.ts': ['RAG_'],
   // Not registry areas: the formats module's FormatError is a plain error the cms domain maps to
   // CMS_INVALID_DOCUMENT, and the client's CmsClientError carries the server's codes.
   'plugins/cms/formats/errors.ts': [],
