@@ -136,6 +136,19 @@ export function storageContract(t: Test, store: RetrievalStore): void {
     t.equal(await store.getDocument(p, 'kb', 'd'), undefined)
   })
 
+  t.test('concurrent callers: ensure, putChunks reruns and deletes do not collide', async (t) => {
+    const p = projectId()
+    await Promise.all([1, 2, 3].map(() => store.ensureKnowledgeBase(p, 'same', 2)))
+    await Promise.all(['x', 'y', 'z'].map((kb) => store.ensureKnowledgeBase(p, kb, 2)))
+    await store.upsertDocument(p, doc('same', 'd'))
+    const chunks = Array.from({ length: 20 }, (_, i) => chunk(i, `c ${i}`, [1, i]))
+    await Promise.all([1, 2, 3].map(() => store.putChunks(p, 'same', 'd', 1, chunks)))
+    t.equal(await store.chunkCount(p, 'same', 'd'), 20, 'three workers writing the same chunks leave one copy')
+    await Promise.all(['x', 'y', 'z'].map((kb) => store.deleteKnowledgeBase(p, kb)))
+    t.equal(await store.countDocuments(p, 'same', ALLOW), 1)
+    await store.deleteProject(p)
+  })
+
   t.test('deleteKnowledgeBase and deleteProject remove everything', async (t) => {
     const p = projectId()
     for (const kb of ['a', 'b']) {

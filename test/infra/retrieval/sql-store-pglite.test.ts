@@ -5,9 +5,13 @@ import { createPgliteDatabase } from '../../../src/infra/sql/pglite.ts'
 import type { VectorScanInfo } from '../../../src/infra/retrieval/search-sql.ts'
 import { retrievalContract } from '../../contracts/retrieval.ts'
 
+// A narrow beam: on the contract's few hundred chunks the default (100) would see a third of them
+// at once, so a filtered query would fill k without the iterative scan the contract checks.
+const TUNING = { efSearch: 10 }
+
 await retrievalContract(t, async () => {
   const db = await createPgliteDatabase()
   await migrate(db)
   const scans: VectorScanInfo[] = []
-  return { store: createSqlRetrievalStore({ sql: db, onVectorScan: (s) => scans.push(s) }), scans, cleanup: () => db.close() }
+  return { store: createSqlRetrievalStore({ sql: db, tuning: TUNING, onVectorScan: (s) => scans.push(s) }), scans, cleanup: () => db.close() }
 })

@@ -4,6 +4,10 @@ import { createPgDatabase } from '../../../src/infra/sql/pg.ts'
 import { migrate } from '../../../src/infra/sql/migrate.ts'
 import type { VectorScanInfo } from '../../../src/infra/retrieval/search-sql.ts'
 import { retrievalContract } from '../../contracts/retrieval.ts'
+
+// A narrow beam: on the contract's few hundred chunks the default (100) would see a third of them
+// at once, so a filtered query would fill k without the iterative scan the contract checks.
+const TUNING = { efSearch: 10 }
 import { freshPostgresDatabase, isSkip } from '../../helpers/servers.ts'
 
 const server = await freshPostgresDatabase()
@@ -15,7 +19,7 @@ if (isSkip(server)) {
     await migrate(db)
     const scans: VectorScanInfo[] = []
     return {
-      store: createSqlRetrievalStore({ sql: db, onVectorScan: (s) => scans.push(s) }),
+      store: createSqlRetrievalStore({ sql: db, tuning: TUNING, onVectorScan: (s) => scans.push(s) }),
       scans,
       async cleanup() {
         await db.close()
