@@ -16,7 +16,8 @@ import type { JobContext } from '../../src/infra/ports/jobs.ts'
 import type { RetrievalStore } from '../../src/infra/ports/retrieval.ts'
 import { isDyadError } from '../../src/shared/errors.ts'
 import type { Embedder } from './embed/types.ts'
-import { COLLECTIONS, type IngestJob, type IngestPayload, type KnowledgeBase } from './model.ts'
+import { patchJob } from './job-records.ts'
+import type { IngestJob, IngestPayload, KnowledgeBase } from './model.ts'
 import { chunkDocument, embeddingInput } from './text/chunk.ts'
 
 const BATCH = 32
@@ -39,19 +40,11 @@ export function createIngestHandler(deps: IngestDeps) {
   const { store, appData } = deps
   const now = deps.now ?? (() => new Date())
 
-  async function update(p: IngestJobPayload, patch: Partial<IngestJob>): Promise<IngestJob | undefined> {
-    const doc = await appData.get<IngestJob>(p.projectId, COLLECTIONS.jobs, p.jobId)
-    if (!doc) return undefined
-    // A cancel recorded by the API wins over anything this worker would write afterwards.
-    if (doc.body.state === 'cancelled' && patch.state !== 'cancelled') return doc.body
-    const body = { ...doc.body, ...patch, updatedAt: now().toISOString() }
-    await appData.put(p.projectId, COLLECTIONS.jobs, p.jobId, body)
-    return body
-  }
+  const update = (p: IngestJobPayload, patch: Partial<IngestJob>) => patchJob(appData, p.projectId, p.jobId, patch, now)
 
   return async function handle(job: JobContext<IngestJobPayload>): Promise<void> {
     const p = job.payload
-    const record = await update(p, { state: 'running', attempts: job.attempt })
+    const record = await update(p, { state: 'running', attempts: job.attempt, queueId: job.id })
     if (!record || record.state === 'cancelled') return
     const doc = await store.getDocument(p.projectId, p.kbId, p.documentId)
     if (!doc || doc.contentHash !== p.contentHash) {

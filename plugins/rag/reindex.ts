@@ -16,6 +16,7 @@ import type { JobContext } from '../../src/infra/ports/jobs.ts'
 import type { RetrievalStore } from '../../src/infra/ports/retrieval.ts'
 import { isDyadError } from '../../src/shared/errors.ts'
 import { learnInWorker } from './embed/learn.ts'
+import { patchJob } from './job-records.ts'
 import { COLLECTIONS, type IngestJob, type KnowledgeBase } from './model.ts'
 import type { ModelStore } from './models.ts'
 import { embeddingInput } from './text/chunk.ts'
@@ -45,13 +46,7 @@ export function createReindexHandler(deps: ReindexDeps) {
   const { store, appData, models } = deps
   const now = deps.now ?? (() => new Date())
 
-  async function job(p: ReindexPayload, patch: Partial<IngestJob>) {
-    const doc = await appData.get<IngestJob>(p.projectId, COLLECTIONS.jobs, p.jobId)
-    if (!doc || (doc.body.state === 'cancelled' && patch.state !== 'cancelled')) return doc?.body
-    const body = { ...doc.body, ...patch, updatedAt: now().toISOString() }
-    await appData.put(p.projectId, COLLECTIONS.jobs, p.jobId, body)
-    return body
-  }
+  const job = (p: ReindexPayload, patch: Partial<IngestJob>) => patchJob(appData, p.projectId, p.jobId, patch, now)
 
   /** Read-modify-write of the KB record under its etag (the API and both DCs' workers write it). */
   async function updateKb(p: ReindexPayload, change: (kb: KnowledgeBase) => KnowledgeBase | undefined): Promise<KnowledgeBase | undefined> {
@@ -107,7 +102,7 @@ export function createReindexHandler(deps: ReindexDeps) {
 
   return async function handle(ctx: JobContext<ReindexPayload>): Promise<void> {
     const p = ctx.payload
-    const started = await job(p, { state: 'running', attempts: ctx.attempt })
+    const started = await job(p, { state: 'running', attempts: ctx.attempt, queueId: ctx.id })
     if (!started || started.state === 'cancelled') return
     let kb = await updateKb(p, (k) => (k.pending?.version === p.version ? undefined : k))
     if (!kb || kb.pending?.version !== p.version) {

@@ -26,6 +26,7 @@ import { verifyCitations } from './answer/citations.ts'
 import { createModelStore } from './models.ts'
 import { REINDEX_QUEUE_OPTIONS } from './reindex.ts'
 import { RagErrors } from './errors.ts'
+import { patchJob } from './job-records.ts'
 import { COLLECTIONS, type Conversation, type IngestJob, type IngestPayload, type KnowledgeBase, type Reader, type UploadInput } from './model.ts'
 import { detectFormat, parseDocument } from './text/parse.ts'
 
@@ -164,9 +165,10 @@ export function createRagService(deps: RagServiceDeps) {
       forgetKb(projectId, kbId)
       const job: IngestJob = { id: jobId, kind: 'reindex', kbId, documentId: '', state: 'queued', progress: { percent: 0, chunksDone: 0, chunksTotal: 0 }, attempts: 0, createdAt: at, updatedAt: at }
       await appData.create(projectId, COLLECTIONS.jobs, jobId, job)
-      const queueId = await jobs.enqueue({ queue: REINDEX_QUEUE, payload: { projectId, kbId, jobId, version }, ...REINDEX_QUEUE_OPTIONS })
-      if (queueId) await appData.put(projectId, COLLECTIONS.jobs, jobId, { ...job, queueId })
-      return { ...job, queueId }
+      // The worker records the queue's id when it starts (a cancel before then needs none: the
+      // worker sees the record cancelled and stops).
+      await jobs.enqueue({ queue: REINDEX_QUEUE, payload: { projectId, kbId, jobId, version }, ...REINDEX_QUEUE_OPTIONS })
+      return job
     }
     throw RagErrors.documentConflict('The knowledge base kept changing; try again.')
   }
@@ -220,9 +222,8 @@ export function createRagService(deps: RagServiceDeps) {
     const payload: IngestPayload & { contentHash: string } = {
       projectId, kbId, documentId: id, jobId, indexVersion: kb.indexVersion, sections: parsed.sections, title, contentHash,
     }
-    const queued = await jobs.enqueue({ queue: INGEST_QUEUE, payload, retryLimit: INGEST_ATTEMPTS - 1 })
-    if (queued) await appData.put(projectId, COLLECTIONS.jobs, jobId, { ...job, queueId: queued })
-    return { document, deduplicated: false as const, job: { ...job, queueId: queued } }
+    await jobs.enqueue({ queue: INGEST_QUEUE, payload, retryLimit: INGEST_ATTEMPTS - 1 })
+    return { document, deduplicated: false as const, job }
   }
 
   async function getJob(projectId: string, jobId: string): Promise<IngestJob> {
@@ -233,15 +234,13 @@ export function createRagService(deps: RagServiceDeps) {
 
   async function cancelJob(projectId: string, jobId: string): Promise<IngestJob> {
     const job = await getJob(projectId, jobId)
-    if (job.state === 'queued' || job.state === 'running') {
-      if (typeof job.queueId === 'string') await jobs.cancel(INGEST_QUEUE, job.queueId)
-      const cancelled = { ...job, state: 'cancelled' as const, updatedAt: iso(now()) }
-      await appData.put(projectId, COLLECTIONS.jobs, jobId, cancelled)
-      const doc = job.kind === 'reindex' ? undefined : await store.getDocument(projectId, job.kbId, job.documentId)
-      if (doc && doc.status === 'processing') await store.upsertDocument(projectId, { ...doc, status: 'failed', updatedAt: iso(now()) })
-      return cancelled
-    }
-    return job
+    if (job.state !== 'queued' && job.state !== 'running') return job
+    const cancelled = (await patchJob(appData, projectId, jobId, { state: 'cancelled' }, now)) ?? job
+    // A running handler is aborted through the queue (within about a second, from either DC).
+    if (typeof cancelled.queueId === 'string') await jobs.cancel(job.kind === 'reindex' ? REINDEX_QUEUE : INGEST_QUEUE, cancelled.queueId)
+    const doc = job.kind === 'reindex' ? undefined : await store.getDocument(projectId, job.kbId, job.documentId)
+    if (doc && doc.status === 'processing') await store.upsertDocument(projectId, { ...doc, status: 'failed', updatedAt: iso(now()) })
+    return cancelled
   }
 
   async function getDocument(projectId: string, kbId: string, id: string, reader: Reader) {

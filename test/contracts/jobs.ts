@@ -39,6 +39,18 @@ export async function jobsContract(t: Test, make: () => Promise<JobsHarness>): P
   const h = await make()
   t.teardown(() => h.cleanup())
 
+  t.test('a job enqueued on an instance with an idle worker runs without waiting for its next poll', async (t) => {
+    const q = await h.queue()
+    const queue = name('prompt')
+    let ran = 0
+    // A poll interval far beyond the bounded wait below: only the enqueue's wake-up can run it in time.
+    await q.work(queue, { concurrency: 1, pollIntervalSeconds: 600 }, async () => void ran++)
+    await sleep(200) // the worker's first (empty) fetch is done; it naps
+    const { id } = await q.enqueue({ queue, payload: {} })
+    await eventually(async () => (await stateOf(q, queue, id)) === 'completed', 20_000, 'completion')
+    t.equal(ran, 1)
+  })
+
   t.test('a job is enqueued, worked once with its payload, and completed', async (t) => {
     const q = await h.queue()
     const queue = name('ingest')

@@ -15,13 +15,15 @@ import { buildApp, type DyadApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config/load.ts'
 import { createPgliteDatabase } from '../../src/infra/sql/pglite.ts'
 import { migrate, MIGRATIONS_DIR } from '../../src/infra/sql/migrate.ts'
+import { createPgBossQueue } from '../../src/infra/jobs/pg-boss.ts'
 
 export const ADMIN_KEY = 'dyad_admin0000000001_' + 'A'.repeat(43)
 export const JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long'
 
-// Keyed by the migrations' content, so editing a migration never reuses a stale template.
+// Keyed by the migrations' content (and the job queue's version), so editing a migration never reuses a stale template.
 const migrationsHash = createHash('sha256')
 for (const f of readdirSync(MIGRATIONS_DIR).sort()) migrationsHash.update(f).update(readFileSync(join(MIGRATIONS_DIR, f)))
+migrationsHash.update(JSON.parse(readFileSync(new URL('../../node_modules/pg-boss/package.json', import.meta.url), 'utf8')).version)
 const TEMPLATE = join(tmpdir(), `dyad-pglite-template-${migrationsHash.digest('hex').slice(0, 12)}`)
 
 /** A migrated PGlite directory to copy (made once per machine and migrations content). */
@@ -30,6 +32,10 @@ export async function pgliteTemplate(): Promise<string> {
   const staging = `${TEMPLATE}.${randomBytes(4).toString('hex')}`
   const db = await createPgliteDatabase({ dataDir: staging })
   await migrate(db)
+  // The job queue's schema too (pg-boss migrates it on start; seconds on PGlite, once here).
+  const jobs = createPgBossQueue({ sql: db })
+  await jobs.start()
+  await jobs.stop()
   await db.close()
   try {
     renameSync(staging, TEMPLATE)

@@ -51,6 +51,8 @@ export interface Workers {
   stop(waitMs: number): Promise<void>
   /** Stops fetching and aborts handlers without recording anything. */
   abandon(): void
+  /** Ends the loops' naps so they fetch now (a job was just enqueued here). */
+  poke(): void
 }
 
 export function createWorkers(deps: WorkersDeps): Workers {
@@ -215,6 +217,8 @@ export function createWorkers(deps: WorkersDeps): Workers {
       await Promise.all(rest.map((r) => r.settle({ ok: false, error })))
       clearInterval(watch)
     },
+
+    poke: () => wakeAll(),
 
     abandon() {
       stopping = true

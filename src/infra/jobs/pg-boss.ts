@@ -97,15 +97,21 @@ export function createPgBossQueue(opts: PgBossQueueOptions): PgBossQueue {
         expireInSeconds: spec.expireInSeconds ?? DEFAULTS.expireInSeconds,
       }
       const key = spec.singletonKey
+      // This instance's idle workers fetch at once instead of at their next poll (other instances
+      // still find the job at theirs).
+      const poked = <R>(r: R) => {
+        workers.poke()
+        return r
+      }
       const sent = (id: string | null) => {
         // Without singleton or throttling options pg-boss always inserts; null would be a bug.
         if (!id) throw new Error(`pg-boss did not create a job in ${spec.queue}`)
         return { id, created: true }
       }
-      if (key === undefined) return sent(await boss.send(spec.queue, spec.payload, options))
+      if (key === undefined) return poked(sent(await boss.send(spec.queue, spec.payload, options)))
       // pg-boss's own singleton policies dedupe per state (queued OR active), not "one unfinished job
       // per key", so the check and the insert run in one transaction under a lock on (queue, key).
-      return sql.transaction(async (tx) => {
+      return poked(await sql.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [JSON.stringify([schema, spec.queue, key])])
         const open = await tx.query<{ id: string }>(
           `SELECT id FROM ${schema}.job WHERE name = $1 AND singleton_key = $2 AND state < 'completed' LIMIT 1`,
@@ -114,7 +120,7 @@ export function createPgBossQueue(opts: PgBossQueueOptions): PgBossQueue {
         if (open.rows.length) return { id: open.rows[0].id, created: false }
         const db = bossDb(tx, sql.dialect)
         return sent(await boss.send(spec.queue, spec.payload, { ...options, singletonKey: key, db } as never))
-      })
+      }))
     },
 
     async work<P>(queue: string, wopts: { concurrency: number; pollIntervalSeconds?: number }, handler: (job: JobContext<P>) => Promise<void>) {

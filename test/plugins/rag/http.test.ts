@@ -205,3 +205,21 @@ t.test('reindex: a learned corpus model in the next index version, the old one s
   const lateHit = (await app.inject({ method: 'POST', url: `${KB}/search`, headers: bob, payload: { query: 'late note payroll', mode: 'keyword', k: 3 } })).json().hits
   t.equal(lateHit[0]?.documentId, 'late', 'the document uploaded during the reindex is in the new version')
 })
+
+t.test('cancel: a queued ingestion job stops and its document stays unsearchable', async (t) => {
+  const { app } = await buildTestApp(t)
+  const { alice, bob } = await createTeam(app, P)
+  await app.inject({ method: 'POST', url: `/v1/projects/${P}/rag/kbs`, headers: alice, payload: { id: 'handbook' } })
+  const text = Array.from({ length: 400 }, (_, i) => `Paragraph ${i} about the archive retention rules.`).join('\n\n')
+  const up = await app.inject({ method: 'POST', url: `${KB}/documents`, headers: bob, payload: { id: 'big', text, access: { public: true } } })
+  const jobId = up.json().job.id
+  const cancelled = await app.inject({ method: 'POST', url: `/v1/projects/${P}/rag/jobs/${jobId}/cancel`, headers: bob })
+  t.equal(cancelled.statusCode, 200)
+  if (cancelled.json().state === 'succeeded') return t.pass('the job finished before the cancel arrived')
+  t.equal(cancelled.json().state, 'cancelled')
+  await new Promise((r) => setTimeout(r, 2_000)) // a worker that had it sees the cancel within about a second
+  t.equal((await app.inject({ method: 'GET', url: `/v1/projects/${P}/rag/jobs/${jobId}`, headers: bob })).json().state, 'cancelled', 'the cancel sticks')
+  t.equal((await app.inject({ method: 'GET', url: `${KB}/documents/big`, headers: bob })).json().status, 'failed')
+  t.same((await app.inject({ method: 'POST', url: `${KB}/search`, headers: bob, payload: { query: 'archive retention', mode: 'keyword' } })).json().hits, [])
+  t.equal((await app.inject({ method: 'POST', url: `/v1/projects/${P}/rag/jobs/job_nope/cancel`, headers: bob })).json().code, 'RAG_JOB_NOT_FOUND')
+})

@@ -7,6 +7,9 @@ import t from 'tap'
 import { toFile } from 'openai'
 import { llmApp } from '../llm/setup.ts'
 
+/** The HTTP status an SDK call failed with (0 when it did not fail). */
+const statusOf = (p: Promise<unknown>) => p.then(() => 0, (err: { status?: number }) => err.status ?? -1)
+
 t.test('files, vector stores and search with the openai SDK', async (t) => {
   const { openai, keys } = await llmApp(t)
   const admin = openai(keys.alice)
@@ -15,7 +18,7 @@ t.test('files, vector stores and search with the openai SDK', async (t) => {
   const vs = await admin.vectorStores.create({ name: 'support', metadata: { team: 'care' } })
   t.match(vs, { object: 'vector_store', name: 'support', status: 'completed', file_counts: { total: 0 }, metadata: { team: 'care' } })
   t.match(vs.id, /^vs_/)
-  await t.rejects(client.vectorStores.create({ name: 'nope' }), { status: 403 }, 'a project user cannot create vector stores')
+  t.equal(await statusOf(client.vectorStores.create({ name: 'nope' })), 403, 'a project user cannot create vector stores')
 
   const texts = {
     'refunds.md': '# Refunds\n\nRefunds are paid back to the original card within five business days.',
@@ -39,7 +42,7 @@ t.test('files, vector stores and search with the openai SDK', async (t) => {
   const failed = await client.vectorStores.files.createAndPoll(vs.id, { file_id: broken.id }, { pollIntervalMs: 100 })
   t.equal(failed.status, 'failed')
   t.match(failed.last_error, { code: 'invalid_file', message: /PDF/ })
-  await t.rejects(client.vectorStores.files.create(vs.id, { file_id: 'file-doesnotexist' }), { status: 404 })
+  t.equal(await statusOf(client.vectorStores.files.create(vs.id, { file_id: 'file-doesnotexist' })), 404)
 
   const got = await client.vectorStores.retrieve(vs.id)
   t.match(got.file_counts, { completed: 3, failed: 1, in_progress: 0, total: 4 })
@@ -63,6 +66,6 @@ t.test('files, vector stores and search with the openai SDK', async (t) => {
   t.match(detached, { deleted: true })
   t.notOk((await client.vectorStores.search(vs.id, { query: 'refund card business days' })).data.some((r) => r.file_id === ids['refunds.md']), 'detached files are no longer found')
   t.match(await admin.vectorStores.delete(vs.id), { id: vs.id, deleted: true })
-  await t.rejects(client.vectorStores.retrieve(vs.id), { status: 404 })
+  t.equal(await statusOf(client.vectorStores.retrieve(vs.id)), 404)
   t.match(await client.files.delete(ids['returns.txt']!), { deleted: true })
 })
