@@ -9,6 +9,9 @@
  * small projected matrix. Cost is linear in the corpus's non-zeros; learning samples at most
  * `maxDocs` texts (seeded reservoir), so a huge base costs bounded time and memory.
  *
+ * It also keeps the texts' mean analyzed length, so the embedder can weight terms the way BM25 does
+ * (saturating tf, normalised by the text's length against that mean).
+ *
  * Everything is seeded: the same texts give the same model, and the model is plain JSON (term
  * vectors quantised to int8 with a per-term scale) so it can be stored beside the base's vectors.
  */
@@ -28,8 +31,10 @@ export interface LearnOptions {
 }
 
 export interface CorpusModelJson {
-  version: 1
+  /** 1: no avgLength (the embedder falls back to log-tf weights); 2: with avgLength. */
+  version: 1 | 2
   docCount: number
+  avgLength?: number
   semanticDims: number
   terms: string[]
   df: number[]
@@ -51,6 +56,8 @@ export class CorpusModel {
     readonly sigma: Float32Array,
     /** terms.length × semanticDims, row-major: each term's LSA coordinates (V_k rows). */
     readonly vectors: Float32Array,
+    /** Mean analyzed length of the learned texts; 0 when unknown (a version 1 model). */
+    readonly avgLength = 0,
   ) {
     terms.forEach((t, i) => this.#index.set(t, i))
   }
@@ -78,8 +85,9 @@ export class CorpusModel {
       for (let j = 0; j < k; j++) q[t * k + j] = scale === 0 ? 0 : Math.round(this.vectors[t * k + j]! / scale)
     }
     return {
-      version: 1,
+      version: 2,
       docCount: this.docCount,
+      avgLength: this.avgLength,
       semanticDims: k,
       terms: [...this.terms],
       df: [...this.df],
@@ -94,7 +102,9 @@ export class CorpusModel {
     const bad = (why: string) => RagErrors.invalidCorpusModel(`The corpus model is not valid: ${why}.`)
     if (typeof json !== 'object' || json === null) throw bad('not an object')
     const j = json as Partial<CorpusModelJson>
-    if (j.version !== 1) throw bad('unknown version')
+    if (j.version !== 1 && j.version !== 2) throw bad('unknown version')
+    const avgLength = j.version === 2 ? j.avgLength : 0
+    if (typeof avgLength !== 'number' || !Number.isFinite(avgLength) || avgLength < 0) throw bad('avgLength is not a non-negative number')
     const k = j.semanticDims
     if (!Number.isInteger(k) || k! < 0 || k! > LIMITS.semanticDims) throw bad('semanticDims out of range')
     if (!Number.isInteger(j.docCount) || j.docCount! < 0) throw bad('docCount is not a count')
@@ -109,7 +119,7 @@ export class CorpusModel {
     const q = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length)
     const vectors = new Float32Array(q.length)
     for (let t = 0; t < terms.length; t++) for (let c = 0; c < k!; c++) vectors[t * k! + c] = q[t * k! + c]! * scales[t]!
-    return new CorpusModel(j.docCount!, k!, terms, Uint32Array.from(df), Float32Array.from(sigma), vectors)
+    return new CorpusModel(j.docCount!, k!, terms, Uint32Array.from(df), Float32Array.from(sigma), vectors, avgLength)
   }
 }
 
@@ -128,8 +138,10 @@ export function learnCorpusModel(texts: Iterable<string>, opts: LearnOptions = {
   const dfAll = new Map<string, number>()
   const sample: string[][] = []
   let n = 0
+  let totalLength = 0
   for (const text of texts) {
     const terms = analyze(text)
+    totalLength += terms.length
     for (const t of new Set(terms)) dfAll.set(t, (dfAll.get(t) ?? 0) + 1)
     if (sample.length < maxDocs) sample.push(terms)
     else {
@@ -162,7 +174,7 @@ export function learnCorpusModel(texts: Iterable<string>, opts: LearnOptions = {
   }
   const k = Math.min(k0, rows.length, terms.length)
   const sv = k === 0 ? { sigma: new Float32Array(0), vectors: new Float32Array(0) } : truncatedSvd(rows, terms.length, k, opts, rand)
-  return new CorpusModel(n, k, terms, df, sv.sigma, sv.vectors)
+  return new CorpusModel(n, k, terms, df, sv.sigma, sv.vectors, n === 0 ? 0 : totalLength / n)
 }
 
 /** The top-k right singular vectors (term side) of the sparse rows × v matrix, and their singular values. */
