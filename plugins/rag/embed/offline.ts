@@ -9,8 +9,9 @@
  *   msmarco-5k they lift vector-only nDCG@10 by about 0.015. A model without avgLength (stored
  *   by an older release) keeps the old (1 + ln tf) · idf weights and the old model name, so its
  *   stored vectors stay comparable.
- * - semantic: the text folded into the model's LSA term space (Σ of its terms' coordinates,
- *   weighted the same way), which matches passages that use related words the query does not.
+ * - semantic: the text folded into the model's term space (Σ of its terms' vectors, weighted the
+ *   same way: PPMI word vectors by default, see corpus-model.ts), which matches passages that use
+ *   related words the query does not.
  *
  * The blocks are scaled so cosine = LEXICAL_WEIGHT · cos_lexical + (1 - LEXICAL_WEIGHT) · cos_semantic.
  * Without a CorpusModel every weight is tf only and all dimensions are lexical.
@@ -104,7 +105,7 @@ export function createOfflineEmbedder(opts: OfflineEmbedderOptions): Embedder {
 
   return {
     provider: 'offline',
-    model: !model ? 'offline-hash-v1' : avgLength > 0 ? 'offline-hash-lsa-v2' : 'offline-hash-lsa-v1',
+    model: !model ? 'offline-hash-v1' : avgLength > 0 ? `offline-hash-${model.space}-v2` : 'offline-hash-lsa-v1',
     dimension,
     async embed(texts: string[]): Promise<Float32Array[]> {
       const out: Float32Array[] = []
