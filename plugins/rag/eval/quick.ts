@@ -8,17 +8,17 @@
  * the vectors). Rows with feedback on one side and without fusion are reported too, so what the
  * feedback alone adds is visible.
  *
- *   node --import tsx plugins/rag/eval/quick.ts [beir-dir] [--dimension 768] [--semantic 128] [--lexical 0.5]
+ *   node --import tsx plugins/rag/eval/quick.ts [beir-dir] [--dimension 768] [--semantic 128] [--space ppmi|lsa] [--window 5] [--lexical 0.5]
  *     [--bigram 0.5] [--fusion zscore|minmax|rrf] [--bm25-weight 1] [--rrf-k 60] [--prf true|false]
  */
 import { parseArgs } from 'node:util'
-import { learnCorpusModel } from '../embed/corpus-model.ts'
+import { learnCorpusModel, type TermSpace } from '../embed/corpus-model.ts'
 import { createOfflineEmbedder } from '../embed/offline.ts'
 import { loadBeir } from './beir.ts'
 import { Bm25Index, type Scored } from './bm25.ts'
 import { rm3Query, rocchio } from './feedback.ts'
 import { convexFusion, reciprocalRankFusion, type Normalization } from './fusion.ts'
-import { evaluate, type Metrics, type Run } from './metrics.ts'
+import { evaluate, ndcgAt10, type Metrics, type Qrels, type Run } from './metrics.ts'
 
 const DEPTH = 100
 const FEEDBACK_DOCS = 10
@@ -26,6 +26,8 @@ const FEEDBACK_DOCS = 10
 export interface QuickOptions {
   dimension: number
   semanticDims: number
+  space: TermSpace
+  window: number
   lexicalWeight: number
   bigramWeight: number
   fusion: Normalization | 'rrf'
@@ -34,7 +36,7 @@ export interface QuickOptions {
   prf: boolean
 }
 
-export interface QuickResult { metrics: Record<string, Metrics>; timings: { learnMs: number; embedDocsMs: number; docs: number; queryMs: number } }
+export interface QuickResult { metrics: Record<string, Metrics>; perQuery: Record<string, { better: number; worse: number; same: number }>; timings: { learnMs: number; embedDocsMs: number; docs: number; queryMs: number } }
 
 export async function quickEval(dir: string, o: QuickOptions): Promise<QuickResult> {
   const data = await loadBeir(dir)
@@ -42,7 +44,7 @@ export async function quickEval(dir: string, o: QuickOptions): Promise<QuickResu
   const bm25 = new Bm25Index()
   data.corpus.forEach((d, i) => bm25.add(d.id, docText[i]!))
   let t0 = performance.now()
-  const model = learnCorpusModel(docText, { semanticDims: o.semanticDims })
+  const model = learnCorpusModel(docText, { semanticDims: o.semanticDims, space: o.space, window: o.window })
   const learnMs = performance.now() - t0
   const embedder = createOfflineEmbedder({ dimension: o.dimension, vocabulary: model, lexicalWeight: o.lexicalWeight, bigramWeight: o.bigramWeight })
   t0 = performance.now()
@@ -80,7 +82,19 @@ export async function quickEval(dir: string, o: QuickOptions): Promise<QuickResu
   }
   const queryMs = (performance.now() - t0) / Math.max(1, data.queries.length)
   const metrics = Object.fromEntries(Object.entries(runs).map(([name, run]) => [name, evaluate(run, data.qrels)]))
-  return { metrics, timings: { learnMs, embedDocsMs, docs: docText.length, queryMs } }
+  // Per judged query, is the hybrid's nDCG@10 better or worse than each single side's: a mean can hide a few big swings.
+  const perQuery = Object.fromEntries((['bm25', 'bm25+rm3', 'vector'] as const).map((n) => [n, compare(runs.hybrid, runs[n], data.qrels)]))
+  return { metrics, perQuery, timings: { learnMs, embedDocsMs, docs: docText.length, queryMs } }
+}
+
+function compare(a: Run, b: Run, qrels: Qrels) {
+  const out = { better: 0, worse: 0, same: 0 }
+  for (const [qid, judged] of qrels) {
+    if (judged.size === 0) continue
+    const d = ndcgAt10([...new Set(a.get(qid) ?? [])], judged) - ndcgAt10([...new Set(b.get(qid) ?? [])], judged)
+    out[Math.abs(d) < 1e-9 ? 'same' : d > 0 ? 'better' : 'worse']++
+  }
+  return out
 }
 
 function dot(a: Float32Array, b: Float32Array): number {
@@ -95,6 +109,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     options: {
       dimension: { type: 'string', default: '768' },
       semantic: { type: 'string', default: '128' },
+      space: { type: 'string', default: 'ppmi' },
+      window: { type: 'string', default: '5' },
       lexical: { type: 'string', default: '0.5' },
       bigram: { type: 'string', default: '0.5' },
       fusion: { type: 'string', default: 'zscore' },
@@ -107,15 +123,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const fusion = values.fusion as QuickOptions['fusion']
   if (!['zscore', 'minmax', 'rrf'].includes(fusion)) throw new Error('--fusion is zscore, minmax or rrf')
   const opts: QuickOptions = {
-    dimension: Number(values.dimension), semanticDims: Number(values.semantic), lexicalWeight: Number(values.lexical), bigramWeight: Number(values.bigram),
+    dimension: Number(values.dimension), semanticDims: Number(values.semantic), space: values.space as TermSpace, window: Number(values.window), lexicalWeight: Number(values.lexical), bigramWeight: Number(values.bigram),
     fusion, rrfK: Number(values['rrf-k']), bm25Weight: Number(values['bm25-weight']), prf: values.prf !== 'false',
   }
-  const { metrics: m, timings: t } = await quickEval(dir, opts)
+  const { metrics: m, perQuery, timings: t } = await quickEval(dir, opts)
   console.log(JSON.stringify(opts))
   for (const [name, r] of Object.entries(m)) {
     console.log(`${name.padEnd(15)} nDCG@10 ${r.ndcgAt10.toFixed(4)}  recall@10 ${r.recallAt10.toFixed(4)}  MRR@10 ${r.mrrAt10.toFixed(4)}  (${r.queries} judged queries)`)
   }
   const best = Math.max(m.bm25!.ndcgAt10, m.vector!.ndcgAt10)
   console.log(`hybrid - bm25 nDCG@10: ${(m.hybrid!.ndcgAt10 - m.bm25!.ndcgAt10).toFixed(4)}; hybrid - best single plain side: ${(m.hybrid!.ndcgAt10 - best).toFixed(4)}`)
+  for (const [n, c] of Object.entries(perQuery)) console.log(`hybrid vs ${n}: better on ${c.better} queries, worse on ${c.worse}, same on ${c.same}`)
   console.log(`ingest: corpus model ${(t.learnMs / 1000).toFixed(1)} s, embedding ${t.docs} docs ${(t.embedDocsMs / 1000).toFixed(1)} s (${Math.round(t.docs / (t.embedDocsMs / 1000))} docs/s); ${t.queryMs.toFixed(1)} ms per query (all modes, brute force)`)
 }
