@@ -53,7 +53,7 @@ export function createOfflineEmbedder(opts: OfflineEmbedderOptions): Embedder {
   if (!(lexicalWeight >= 0 && lexicalWeight <= 1) || !(bigramWeight >= 0 && bigramWeight <= 10)) {
     throw RagErrors.invalidEmbedder('lexicalWeight must be within 0..1 and bigramWeight within 0..10.')
   }
-  // At most half the dimensions go to the semantic block; a model's leading LSA directions are its strongest.
+  // At most half the dimensions go to the semantic block; a model's leading SVD directions are its strongest.
   const semDims = model && lexicalWeight < 1 ? Math.min(model.semanticDims, Math.floor(dimension / 2)) : 0
   const lexDims = dimension - semDims
   const lexScale = semDims === 0 ? 1 : Math.sqrt(lexicalWeight)
