@@ -1,24 +1,36 @@
 /**
  * What the offline embedder learns from one knowledge base's texts: document frequencies (for IDF
- * weights) and an LSA term space (a truncated SVD of the tf-idf document×term matrix), so terms
- * that occur in the same contexts ("car", "automobile") land near each other even when a query and
- * a passage share no word.
+ * weights), the texts' mean analyzed length (so the embedder weights terms the way BM25 does), and
+ * a vector per term, so terms used in the same contexts ("car", "automobile") land near each other
+ * even when a query and a passage share no word. Two term spaces:
  *
- * The SVD is randomized (Halko, Martinsson & Tropp 2011): project onto `semanticDims + oversample`
- * seeded Gaussian directions, a few power iterations, then an exact eigen-decomposition of the
- * small projected matrix. Cost is linear in the corpus's non-zeros; learning samples at most
- * `maxDocs` texts (seeded reservoir), so a huge base costs bounded time and memory.
+ * - `ppmi` (the default): word vectors from a truncated SVD of the word–context PPMI matrix over a
+ *   ±`window` sliding window (cooccurrence.ts), scaled by Σ^½ (the eigenvalue weighting Levy,
+ *   Goldberg & Dagan 2015 recommend). Measured on msmarco-5k it is far better than `lsa` for
+ *   retrieval (vector-only nDCG@10 0.73 against 0.68 for the semantic block alone).
+ * - `lsa`: a truncated SVD of the tf-idf document×term matrix (the term side, V_k); topic-level.
+ *
+ * The SVD is randomized (svd.ts). Learning samples at most `maxDocs` texts (seeded reservoir) and
+ * at most `maxPairs` co-occurrences, so a huge base costs bounded time and memory.
  *
  * Everything is seeded: the same texts give the same model, and the model is plain JSON (term
  * vectors quantised to int8 with a per-term scale) so it can be stored beside the base's vectors.
  */
 import { RagErrors } from '../errors.ts'
 import { analyze } from '../eval/tokenize.ts'
-import { gaussian, prng } from './hash.ts'
-import { orthonormalizeColumns, symmetricEigen } from './linalg.ts'
+import { ppmiRows, type SparseRow } from './cooccurrence.ts'
+import { prng } from './hash.ts'
+import { truncatedSvd } from './svd.ts'
+
+export type TermSpace = 'ppmi' | 'lsa'
 
 export interface LearnOptions {
   semanticDims?: number
+  space?: TermSpace
+  /** ppmi: words on each side that count as context (1..15). */
+  window?: number
+  /** ppmi: co-occurrence pairs kept at most (8 bytes each while learning). */
+  maxPairs?: number
   maxVocabulary?: number
   minDf?: number
   maxDocs?: number
@@ -28,8 +40,11 @@ export interface LearnOptions {
 }
 
 export interface CorpusModelJson {
-  version: 1
+  /** 1: LSA, no avgLength (the embedder falls back to log-tf weights); 2: with avgLength and space. */
+  version: 1 | 2
   docCount: number
+  avgLength?: number
+  space?: TermSpace
   semanticDims: number
   terms: string[]
   df: number[]
@@ -38,7 +53,8 @@ export interface CorpusModelJson {
   vectors: string
 }
 
-const LIMITS = { semanticDims: 512, maxVocabulary: 200_000, terms: 200_000 }
+const LIMITS = { semanticDims: 512, maxVocabulary: 200_000, terms: 200_000, window: 15, maxPairs: 64_000_000 }
+const DEFAULTS = { semanticDims: 128, space: 'ppmi' as TermSpace, window: 5, maxPairs: 16_000_000 }
 
 export class CorpusModel {
   readonly #index = new Map<string, number>()
@@ -51,6 +67,9 @@ export class CorpusModel {
     readonly sigma: Float32Array,
     /** terms.length × semanticDims, row-major: each term's LSA coordinates (V_k rows). */
     readonly vectors: Float32Array,
+    /** Mean analyzed length of the learned texts; 0 when unknown (a version 1 model). */
+    readonly avgLength = 0,
+    readonly space: TermSpace = 'lsa',
   ) {
     terms.forEach((t, i) => this.#index.set(t, i))
   }
@@ -78,8 +97,10 @@ export class CorpusModel {
       for (let j = 0; j < k; j++) q[t * k + j] = scale === 0 ? 0 : Math.round(this.vectors[t * k + j]! / scale)
     }
     return {
-      version: 1,
+      version: 2,
       docCount: this.docCount,
+      avgLength: this.avgLength,
+      space: this.space,
       semanticDims: k,
       terms: [...this.terms],
       df: [...this.df],
@@ -94,7 +115,11 @@ export class CorpusModel {
     const bad = (why: string) => RagErrors.invalidCorpusModel(`The corpus model is not valid: ${why}.`)
     if (typeof json !== 'object' || json === null) throw bad('not an object')
     const j = json as Partial<CorpusModelJson>
-    if (j.version !== 1) throw bad('unknown version')
+    if (j.version !== 1 && j.version !== 2) throw bad('unknown version')
+    const avgLength = j.version === 2 ? j.avgLength : 0
+    if (typeof avgLength !== 'number' || !Number.isFinite(avgLength) || avgLength < 0) throw bad('avgLength is not a non-negative number')
+    const space = j.version === 2 ? j.space : 'lsa'
+    if (space !== 'lsa' && space !== 'ppmi') throw bad('space is neither lsa nor ppmi')
     const k = j.semanticDims
     if (!Number.isInteger(k) || k! < 0 || k! > LIMITS.semanticDims) throw bad('semanticDims out of range')
     if (!Number.isInteger(j.docCount) || j.docCount! < 0) throw bad('docCount is not a count')
@@ -109,15 +134,19 @@ export class CorpusModel {
     const q = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length)
     const vectors = new Float32Array(q.length)
     for (let t = 0; t < terms.length; t++) for (let c = 0; c < k!; c++) vectors[t * k! + c] = q[t * k! + c]! * scales[t]!
-    return new CorpusModel(j.docCount!, k!, terms, Uint32Array.from(df), Float32Array.from(sigma), vectors)
+    return new CorpusModel(j.docCount!, k!, terms, Uint32Array.from(df), Float32Array.from(sigma), vectors, avgLength, space)
   }
 }
 
-interface SparseRow { ids: Uint32Array; w: Float64Array }
-
 export function learnCorpusModel(texts: Iterable<string>, opts: LearnOptions = {}): CorpusModel {
-  const k0 = opts.semanticDims ?? 128
+  const k0 = opts.semanticDims ?? DEFAULTS.semanticDims
   const maxVocabulary = opts.maxVocabulary ?? 50_000
+  const space = opts.space ?? DEFAULTS.space
+  const window = opts.window ?? DEFAULTS.window
+  const maxPairs = opts.maxPairs ?? DEFAULTS.maxPairs
+  if (space !== 'ppmi' && space !== 'lsa') throw RagErrors.invalidEmbedder('space must be ppmi or lsa')
+  if (!Number.isInteger(window) || window < 1 || window > LIMITS.window) throw RagErrors.invalidEmbedder(`window must be an integer from 1 to ${LIMITS.window}`)
+  if (!Number.isInteger(maxPairs) || maxPairs < 1 || maxPairs > LIMITS.maxPairs) throw RagErrors.invalidEmbedder(`maxPairs must be an integer from 1 to ${LIMITS.maxPairs}`)
   if (!Number.isInteger(k0) || k0 < 0 || k0 > LIMITS.semanticDims) throw RagErrors.invalidEmbedder(`semanticDims must be an integer from 0 to ${LIMITS.semanticDims}`)
   if (!Number.isInteger(maxVocabulary) || maxVocabulary < 1 || maxVocabulary > LIMITS.maxVocabulary) throw RagErrors.invalidEmbedder(`maxVocabulary must be an integer from 1 to ${LIMITS.maxVocabulary}`)
   const minDf = opts.minDf ?? 2
@@ -128,8 +157,10 @@ export function learnCorpusModel(texts: Iterable<string>, opts: LearnOptions = {
   const dfAll = new Map<string, number>()
   const sample: string[][] = []
   let n = 0
+  let totalLength = 0
   for (const text of texts) {
     const terms = analyze(text)
+    totalLength += terms.length
     for (const t of new Set(terms)) dfAll.set(t, (dfAll.get(t) ?? 0) + 1)
     if (sample.length < maxDocs) sample.push(terms)
     else {
@@ -144,6 +175,27 @@ export function learnCorpusModel(texts: Iterable<string>, opts: LearnOptions = {
   const index = new Map(terms.map((t, i) => [t, i]))
   const idf = Float64Array.from(df, (d) => Math.log(1 + (n - d + 0.5) / (d + 0.5)))
 
+  let rows: SparseRow[] = []
+  if (k0 === 0 || terms.length === 0) rows = []
+  else if (space === 'ppmi') {
+    // Seeded shuffle: if maxPairs cuts the counting short, the texts counted are a random subset, not the first ones.
+    for (let i = sample.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1))
+      ;[sample[i], sample[j]] = [sample[j]!, sample[i]!]
+    }
+    rows = ppmiRows(sample.map((doc) => Int32Array.from(doc, (t) => index.get(t) ?? -1)), terms.length, { window, maxPairs })
+  } else rows = tfIdfRows(sample, index, idf)
+  const k = Math.min(k0, rows.length, terms.length)
+  const sv = k === 0 ? { sigma: new Float32Array(0), vectors: new Float32Array(0) } : truncatedSvd(rows, terms.length, k, opts, rand)
+  if (space === 'ppmi') {
+    // V Σ^½: each word's coordinates, the stronger directions counting more (but less than Σ¹ would).
+    for (let t = 0; t < terms.length; t++) for (let j = 0; j < k; j++) sv.vectors[t * k + j]! *= Math.sqrt(sv.sigma[j]!)
+  }
+  return new CorpusModel(n, k, terms, df, sv.sigma, sv.vectors, n === 0 ? 0 : totalLength / n, space)
+}
+
+/** LSA's rows: each sampled text's (1 + ln tf) · idf vector over the vocabulary, L2-normalised. */
+function tfIdfRows(sample: readonly string[][], index: ReadonlyMap<string, number>, idf: Float64Array): SparseRow[] {
   const rows: SparseRow[] = []
   for (const doc of sample) {
     const tf = new Map<number, number>()
@@ -160,66 +212,5 @@ export function learnCorpusModel(texts: Iterable<string>, opts: LearnOptions = {
     for (let i = 0; i < w.length; i++) w[i]! /= norm
     rows.push({ ids, w })
   }
-  const k = Math.min(k0, rows.length, terms.length)
-  const sv = k === 0 ? { sigma: new Float32Array(0), vectors: new Float32Array(0) } : truncatedSvd(rows, terms.length, k, opts, rand)
-  return new CorpusModel(n, k, terms, df, sv.sigma, sv.vectors)
-}
-
-/** The top-k right singular vectors (term side) of the sparse rows × v matrix, and their singular values. */
-function truncatedSvd(rows: SparseRow[], v: number, k: number, opts: LearnOptions, rand: () => number) {
-  const l = Math.min(k + (opts.oversample ?? 24), rows.length, v)
-  const m = rows.length
-  let z = new Float64Array(v * l) // v × l
-  for (let i = 0; i < z.length; i++) z[i] = gaussian(rand)
-  const y = new Float64Array(m * l) // m × l
-  const multiply = () => { // y = A z
-    y.fill(0)
-    rows.forEach((row, r) => {
-      for (let i = 0; i < row.ids.length; i++) {
-        const off = row.ids[i]! * l
-        const w = row.w[i]!
-        for (let c = 0; c < l; c++) y[r * l + c]! += w * z[off + c]!
-      }
-    })
-    orthonormalizeColumns(y, m, l)
-  }
-  const transpose = () => { // z = Aᵀ y (v × l): Bᵀ when y is Q
-    z = new Float64Array(v * l)
-    rows.forEach((row, r) => {
-      for (let i = 0; i < row.ids.length; i++) {
-        const off = row.ids[i]! * l
-        const w = row.w[i]!
-        for (let c = 0; c < l; c++) z[off + c]! += w * y[r * l + c]!
-      }
-    })
-  }
-  multiply()
-  for (let p = 0; p < (opts.powerIterations ?? 2); p++) {
-    transpose()
-    orthonormalizeColumns(z, v, l)
-    multiply()
-  }
-  transpose() // z = Bᵀ, with B = Qᵀ A (l × v)
-  const bbt = new Float64Array(l * l)
-  for (let t = 0; t < v; t++) {
-    for (let i = 0; i < l; i++) {
-      const zi = z[t * l + i]!
-      if (zi === 0) continue
-      for (let j = i; j < l; j++) bbt[i * l + j]! += zi * z[t * l + j]!
-    }
-  }
-  for (let i = 0; i < l; i++) for (let j = 0; j < i; j++) bbt[i * l + j] = bbt[j * l + i]!
-  const { values, vectors: u } = symmetricEigen(bbt, l)
-  // V = Bᵀ Û Σ⁻¹: each term's coordinates on the top k singular directions.
-  const sigma = Float32Array.from({ length: k }, (_, j) => Math.sqrt(Math.max(values[j]!, 0)))
-  const out = new Float32Array(v * k)
-  for (let t = 0; t < v; t++) {
-    for (let j = 0; j < k; j++) {
-      if (sigma[j]! === 0) continue
-      let s = 0
-      for (let i = 0; i < l; i++) s += z[t * l + i]! * u[i * l + j]!
-      out[t * k + j] = s / sigma[j]!
-    }
-  }
-  return { sigma, vectors: out }
+  return rows
 }

@@ -1,24 +1,38 @@
 /**
  * The dense linear algebra the corpus model needs, sized for a few hundred columns: in-place
- * column orthonormalisation (modified Gram–Schmidt, twice for stability) and the eigen-decomposition
+ * column orthonormalisation (Gram–Schmidt, twice for stability) and the eigen-decomposition
  * of a small symmetric matrix (cyclic Jacobi). Row-major Float64Arrays.
  */
 
-/** Orthonormalises the `cols` columns of the rows×cols matrix `m` in place; a dependent column becomes 0. */
+/**
+ * Orthonormalises the `cols` columns of the rows×cols matrix `m` in place; a dependent column becomes 0.
+ * Classical Gram–Schmidt run twice per column ("CGS2", as stable as modified Gram–Schmidt): each
+ * pass walks the rows in memory order, which a row-major matrix with many rows needs to be fast.
+ */
 export function orthonormalizeColumns(m: Float64Array, rows: number, cols: number): void {
-  for (let pass = 0; pass < 2; pass++) {
-    for (let j = 0; j < cols; j++) {
-      for (let i = 0; i < j; i++) {
-        let dot = 0
-        for (let r = 0; r < rows; r++) dot += m[r * cols + i]! * m[r * cols + j]!
-        for (let r = 0; r < rows; r++) m[r * cols + j]! -= dot * m[r * cols + i]!
+  const dots = new Float64Array(cols)
+  for (let j = 0; j < cols; j++) {
+    for (let pass = 0; pass < 2; pass++) {
+      if (j === 0) break
+      dots.fill(0, 0, j)
+      for (let r = 0; r < rows; r++) {
+        const o = r * cols
+        const x = m[o + j]!
+        if (x === 0) continue
+        for (let i = 0; i < j; i++) dots[i]! += m[o + i]! * x
       }
-      let norm = 0
-      for (let r = 0; r < rows; r++) norm += m[r * cols + j]! ** 2
-      norm = Math.sqrt(norm)
-      const inv = norm > 1e-10 ? 1 / norm : 0
-      for (let r = 0; r < rows; r++) m[r * cols + j]! *= inv
+      for (let r = 0; r < rows; r++) {
+        const o = r * cols
+        let s = 0
+        for (let i = 0; i < j; i++) s += dots[i]! * m[o + i]!
+        m[o + j]! -= s
+      }
     }
+    let norm = 0
+    for (let r = 0; r < rows; r++) norm += m[r * cols + j]! ** 2
+    norm = Math.sqrt(norm)
+    const inv = norm > 1e-10 ? 1 / norm : 0
+    for (let r = 0; r < rows; r++) m[r * cols + j]! *= inv
   }
 }
 

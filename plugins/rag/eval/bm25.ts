@@ -1,7 +1,8 @@
 /**
  * Plain BM25 (Robertson/Sparck Jones idf, k1 0.9, b 0.4 as Anserini's defaults), the reference row
  * every offline retriever is compared against. An inverted index over the shared analyzer; a query
- * scores only the postings of its own terms.
+ * scores only the postings of its own terms. Each document's term counts are kept too, for
+ * pseudo-relevance feedback (feedback.ts), and a query can weight its terms (an RM3 query).
  */
 import { analyze } from './tokenize.ts'
 
@@ -14,6 +15,8 @@ export class Bm25Index {
   readonly #ids: string[] = []
   readonly #lengths: number[] = []
   readonly #postings = new Map<string, { doc: number[]; tf: number[] }>()
+  readonly #termCounts: Map<string, number>[] = []
+  readonly #byId = new Map<string, number>()
   #totalLength = 0
 
   constructor(opts: Bm25Options = {}) {
@@ -29,6 +32,7 @@ export class Bm25Index {
     const doc = this.#ids.length
     const terms = analyze(text)
     this.#ids.push(id)
+    if (!this.#byId.has(id)) this.#byId.set(id, doc)
     this.#lengths.push(terms.length)
     this.#totalLength += terms.length
     const tf = new Map<string, number>()
@@ -39,6 +43,13 @@ export class Bm25Index {
       p.doc.push(doc)
       p.tf.push(n)
     }
+    this.#termCounts.push(tf)
+  }
+
+  /** A document's analyzed term counts and length (the first document added under `id`). */
+  document(id: string): { counts: ReadonlyMap<string, number>; length: number } | undefined {
+    const d = this.#byId.get(id)
+    return d === undefined ? undefined : { counts: this.#termCounts[d]!, length: this.#lengths[d]! }
   }
 
   idf(term: string): number {
@@ -49,13 +60,18 @@ export class Bm25Index {
 
   /** The top `k` documents for `query`, best first (ties by insertion order). */
   search(query: string, k = 10): Scored[] {
+    return this.searchWeighted(new Map([...new Set(analyze(query))].map((t) => [t, 1])), k)
+  }
+
+  /** The top `k` documents for analyzed terms with weights: Σ weight · BM25(term, doc). */
+  searchWeighted(terms: ReadonlyMap<string, number>, k = 10): Scored[] {
     const scores = new Float64Array(this.#ids.length)
     const avg = this.#totalLength / Math.max(1, this.#ids.length)
     const touched: number[] = []
-    for (const term of new Set(analyze(query))) {
+    for (const [term, weight] of terms) {
       const p = this.#postings.get(term)
-      if (!p) continue
-      const idf = this.idf(term)
+      if (!p || !(weight > 0)) continue
+      const idf = weight * this.idf(term)
       for (let i = 0; i < p.doc.length; i++) {
         const d = p.doc[i]!
         const tf = p.tf[i]!
