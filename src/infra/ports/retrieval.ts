@@ -78,6 +78,11 @@ export interface SearchQuery {
   access: AccessCondition
   /** Hybrid: weight of each list in the reciprocal rank fusion (default 1 and 1). */
   weights?: { vector: number; keyword: number }
+  /**
+   * Hybrid: how the two lists combine. 'rrf' (default): reciprocal rank fusion, Σ weight/(rrfK + rank).
+   * 'zscore': Σ weight · z-score of each list's scores (a chunk absent from a list gets its lowest z).
+   */
+  fusion?: 'rrf' | 'zscore'
   /** Hybrid: the RRF constant (default 60). */
   rrfK?: number
   /** Hits scoring below are dropped (vector: cosine similarity; keyword: ts_rank_cd; hybrid: fused score). */

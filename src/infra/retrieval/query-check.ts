@@ -37,6 +37,7 @@ export function checkQuery(q: SearchQuery): SearchQuery {
       throw bad(`weights are { vector, keyword }, each from 0 to ${MAX_WEIGHT}`)
     }
   }
+  if (q.fusion !== undefined && q.fusion !== 'rrf' && q.fusion !== 'zscore') throw bad('fusion is rrf or zscore')
   if (q.rrfK !== undefined && !(finite(q.rrfK) && q.rrfK >= 0 && q.rrfK <= MAX_RRF_K)) throw bad(`rrfK is from 0 to ${MAX_RRF_K}`)
   if (q.scoreThreshold !== undefined && !finite(q.scoreThreshold)) throw bad('scoreThreshold is a finite number')
   if (q.indexVersion !== undefined) checkIndexVersion(q.indexVersion)

@@ -157,31 +157,6 @@ export async function keywordList(tx: SqlExecutor, kb: KbInfo, q: SearchQuery, l
   return res.rows.map((r, i) => toHit(r, { keyword: i + 1 }))
 }
 
-/**
- * Reciprocal rank fusion: score = Σ weight / (rrfK + rank) over the lists a chunk is in. Ties go
- * to the better vector rank, then the better keyword rank, so the order is deterministic.
- */
-export function fuse(vector: SearchHit[], keyword: SearchHit[], weights: { vector: number; keyword: number }, rrfK: number): SearchHit[] {
-  const byChunk = new Map<string, SearchHit>()
-  for (const h of vector) byChunk.set(h.chunkId, { ...h, score: 0, ranks: { vector: h.ranks.vector } })
-  for (const h of keyword) {
-    const seen = byChunk.get(h.chunkId)
-    if (seen) seen.ranks.keyword = h.ranks.keyword
-    else byChunk.set(h.chunkId, { ...h, score: 0, ranks: { keyword: h.ranks.keyword } })
-  }
-  const hits = [...byChunk.values()]
-  for (const h of hits) {
-    h.score = (h.ranks.vector ? weights.vector / (rrfK + h.ranks.vector) : 0) + (h.ranks.keyword ? weights.keyword / (rrfK + h.ranks.keyword) : 0)
-  }
-  const worst = Number.MAX_SAFE_INTEGER
-  return hits.sort(
-    (a, b) =>
-      b.score - a.score ||
-      (a.ranks.vector ?? worst) - (b.ranks.vector ?? worst) ||
-      (a.ranks.keyword ?? worst) - (b.ranks.keyword ?? worst),
-  )
-}
-
 function toHit(r: HitRow, ranks: SearchHit['ranks']): SearchHit {
   const hit: SearchHit = {
     documentId: r.document_id,

@@ -22,7 +22,8 @@ import { compileMetadataFilter } from './filter-sql.ts'
 import { checkDimension, createKbStorage, dropKbStorage, kbInfo, partitionName, requireKb } from './kb-sql.ts'
 import { SqlParams } from './predicate-sql.ts'
 import { checkQuery } from './query-check.ts'
-import { checkScope, fuse, keywordList, vectorList, type SearchTuning, type VectorScanInfo } from './search-sql.ts'
+import { fuse, fuseZScore } from './fusion.ts'
+import { checkScope, keywordList, vectorList, type SearchTuning, type VectorScanInfo } from './search-sql.ts'
 import { checkChunks, checkDocument, checkId, checkIndexVersion, STORE_LIMITS, vectorText } from './validate.ts'
 
 export interface SqlRetrievalStoreOptions {
@@ -257,7 +258,8 @@ export function createSqlRetrievalStore(opts: SqlRetrievalStoreOptions): Retriev
           const depth = Math.min(STORE_LIMITS.maxK * 5, Math.max(checked.k * 4, 50))
           const vector = await vectorList(tx, kb, checked, depth, tuning, opts.onVectorScan)
           const keyword = await keywordList(tx, kb, checked, depth)
-          hits = fuse(vector, keyword, checked.weights ?? { vector: 1, keyword: 1 }, checked.rrfK ?? 60)
+          const weights = checked.weights ?? { vector: 1, keyword: 1 }
+          hits = checked.fusion === 'zscore' ? fuseZScore(vector, keyword, weights) : fuse(vector, keyword, weights, checked.rrfK ?? 60)
         }
         const threshold = checked.scoreThreshold
         return (threshold === undefined ? hits : hits.filter((h) => h.score >= threshold)).slice(0, checked.k)

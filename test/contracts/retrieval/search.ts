@@ -62,6 +62,22 @@ export function searchContract(t: Test, store: RetrievalStore, scans?: VectorSca
       t.same(ids(hybrid), expected.map((e) => e.id), `hybrid order, weights ${JSON.stringify(weights)} rrfK ${rrfK}`)
       hybrid.forEach((h, i) => t.ok(Math.abs(h.score - expected[i]!.score) < 1e-9, `fused score of ${h.documentId}`))
     }
+    // z-score convex fusion by hand from the two lists' own scores.
+    const zs = (hits: SearchHit[]) => {
+      const mean = hits.reduce((a, h) => a + h.score, 0) / hits.length
+      const sd = Math.sqrt(hits.reduce((a, h) => a + (h.score - mean) ** 2, 0) / hits.length)
+      const z = new Map(hits.map((h) => [h.documentId, (h.score - mean) / sd]))
+      return { z, floor: Math.min(...z.values()) }
+    }
+    const zv = zs(vector)
+    const zk = zs(keyword)
+    for (const w of [{ vector: 1, keyword: 1 }, { vector: 1, keyword: 3 }]) {
+      const expected = CORPUS.map((c) => ({ id: c.id, score: w.vector * (zv.z.get(c.id) ?? zv.floor) + w.keyword * (zk.z.get(c.id) ?? zk.floor) })).sort((a, b) => b.score - a.score)
+      const fused = await store.search({ ...base, mode: 'hybrid', fusion: 'zscore', weights: w })
+      t.same(ids(fused), expected.map((e) => e.id), `z-score fusion order, weights ${JSON.stringify(w)}`)
+      fused.forEach((h, i) => t.ok(Math.abs(h.score - expected[i]!.score) < 1e-6, `z-score fused score of ${h.documentId}`))
+    }
+    await t.rejects(store.search({ ...base, mode: 'hybrid', fusion: 'borda' as never }), { code: 'RAG_QUERY_INVALID' })
     t.same((await store.search({ ...base, mode: 'hybrid' })).find((h) => h.documentId === 'k3')!.ranks, { vector: 3, keyword: 3 })
     t.same((await store.search({ ...base, mode: 'hybrid' })).find((h) => h.documentId === 'k4')!.ranks, { vector: 1 })
     t.same(ids(await store.search({ ...base, mode: 'vector', scoreThreshold: 0.5 })), ['k4', 'k5', 'k3'])
