@@ -32,6 +32,7 @@ import { createPolicyDomain, policyActions } from '../plugins/policy/index.ts'
 import { cmsDomain } from '../plugins/cms/index.ts'
 import { llmDomain } from '../plugins/llm/index.ts'
 import { ragDomain } from '../plugins/rag/index.ts'
+import type { LlmFacade } from './contracts/llm.ts'
 
 /**
  * Every domain beyond the two the gateway itself rests on (platform answers who is calling, policy
@@ -88,7 +89,20 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
     })
     policy = await createPolicyDomain(ctx, { catalog: ACTIONS, roles: platform.directory })
     others.push(policy)
-    for (const d of DOMAINS) others.push(await d.create({ ...ctx, policy: policy.decider, filters: policy.filters, members: platform.directory }))
+    // Domains call the LLM gateway at request time, after every domain is built; the llm domain
+    // provides the path when it is built.
+    let llmText: LlmFacade | undefined
+    const llm: LlmFacade = {
+      chat: (caller, req) => {
+        if (!llmText) throw new Error('the llm domain is not part of this app')
+        return llmText.chat(caller, req)
+      },
+    }
+    for (const d of DOMAINS) {
+      const built = await d.create({ ...ctx, policy: policy.decider, filters: policy.filters, members: platform.directory, llm })
+      llmText ??= (built as { text?: LlmFacade }).text
+      others.push(built)
+    }
   } catch (err) {
     // A domain that cannot start must not leave the ones before it (watches, timers) or the stores open.
     for (const d of [...others].reverse()) await d.close().catch(() => {})

@@ -18,6 +18,7 @@ import { wireRoutes } from './routes/wire.ts'
 import { createLlmService, type Caller } from './service.ts'
 import { createUsageLedger } from './usage.ts'
 import type { ChatRequest, EmbeddingRequest } from './model.ts'
+import type { LlmFacade } from '../../src/contracts/llm.ts'
 
 export { llmActions } from './actions.ts'
 export type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from './model.ts'
@@ -63,6 +64,23 @@ export async function createLlmDomain(ctx: ServiceContext) {
       chat: (caller: Caller, req: ChatRequest) => service.chat(caller, req, 'internal.chat'),
       embed: (caller: Caller, req: EmbeddingRequest) => service.embed(caller, req, 'internal.embeddings'),
     },
+    /** The neutral text-in, text-out path of src/contracts/llm.ts (what rag's answers use). */
+    text: {
+      async chat(caller, req) {
+        const res = await service.chat(
+          caller,
+          {
+            model: req.model,
+            system: req.system,
+            messages: req.messages.map((m) => ({ role: m.role, parts: [{ type: 'text' as const, text: m.content }] })),
+            maxTokens: req.maxTokens,
+            source: { format: 'openai-chat', extra: {} },
+          },
+          'internal.chat',
+        )
+        return { text: res.parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join(''), model: res.model, usage: res.usage }
+      },
+    } satisfies LlmFacade,
     async onProjectDeleted(projectId: string) {
       await configs.delete(projectId)
       await keys.deleteProject(projectId)

@@ -25,7 +25,7 @@ export { ragActions } from './actions.ts'
 export async function createRagDomain(ctx: ServiceContext) {
   const { config, log } = ctx
   const { retrieval: store, appData, jobs } = ctx.ports
-  const service = createRagService({ store, appData, jobs, filters: ctx.filters, limits: config.rag })
+  const service = createRagService({ store, appData, jobs, filters: ctx.filters, llm: ctx.llm, limits: config.rag })
   const handle = createIngestHandler({ store, appData, getKb: service.getKb, embedderFor: service.embedderFor, log })
   await jobs.work<IngestJobPayload>(INGEST_QUEUE, { concurrency: config.rag.ingestConcurrency }, handle)
   const reindex = createReindexHandler({ store, appData, models: service.models, kbCacheMs: KB_CACHE_MS, forgetKb: service.forgetKb })

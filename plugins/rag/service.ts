@@ -18,10 +18,14 @@ import { AppDataErrors } from '../../src/infra/appdata/errors.ts'
 import type { JobQueue } from '../../src/infra/ports/jobs.ts'
 import type { MetadataFilter, RetrievalStore, SearchHit, SearchMode } from '../../src/infra/ports/retrieval.ts'
 import { RagStoreErrors } from '../../src/infra/retrieval/errors.ts'
+import { fuse, fuseZScore } from '../../src/infra/retrieval/fusion.ts'
+import { bm25Rescore } from './rerank.ts'
 import type { AccessCondition, FilterCompiler } from '../../src/contracts/filter.ts'
 import { RAG_READ_POLICY_PATH } from './access.ts'
 import { INGEST_ATTEMPTS } from './ingest.ts'
 import { composeExtractiveAnswer, type Citation } from './answer/offline.ts'
+import { buildPrompt, citationsFromMarkers } from './answer/llm.ts'
+import type { LlmCaller, LlmFacade } from '../../src/contracts/llm.ts'
 import { verifyCitations } from './answer/citations.ts'
 import { createModelStore } from './models.ts'
 import { REINDEX_QUEUE_OPTIONS } from './reindex.ts'
@@ -35,6 +39,12 @@ export const REINDEX_QUEUE = 'rag-reindex'
 export const KB_CACHE_MS = 5_000
 const MAX_ASK_CHUNKS = 20
 const MAX_CONVERSATION_MESSAGES = 200
+const DEFAULT_CONTEXT_TOKENS = 3_000
+/** Keyword candidates re-scored by BM25, and the vector list's depth in a hybrid (the store's limits). */
+const MAX_CANDIDATES = 200
+const MAX_VECTOR_DEPTH = 100
+/** Turns of the conversation (question and answer each) a model sees again. */
+const HISTORY_TURNS = 3
 
 export interface RagLimits {
   maxDocumentBytes: number
@@ -47,6 +57,7 @@ export interface RagServiceDeps {
   appData: AppDataStore
   jobs: JobQueue
   filters: FilterCompiler
+  llm: LlmFacade
   limits: RagLimits
   now?: () => Date
 }
@@ -59,12 +70,25 @@ export interface CreateKbInput {
   chunking?: { maxTokens?: number; overlapTokens?: number }
 }
 
+export interface AskInput {
+  question: string
+  k?: number
+  filter?: MetadataFilter
+  conversationId?: string
+  /** A chat model or alias of the project's LLM gateway; omitted: the offline extractive answerer. */
+  model?: string
+  /** Token budget for the sources in the prompt (default 3,000). */
+  contextTokens?: number
+  maxTokens?: number
+}
+
 export interface SearchInput {
   query: string
   mode?: SearchMode
   k?: number
   filter?: MetadataFilter
   weights?: { vector: number; keyword: number }
+  fusion?: 'rrf' | 'zscore'
   rrfK?: number
   scoreThreshold?: number
 }
@@ -78,7 +102,7 @@ function readable(access: AccessCondition): AccessCondition {
 }
 
 export function createRagService(deps: RagServiceDeps) {
-  const { store, appData, jobs, filters, limits } = deps
+  const { store, appData, jobs, filters, limits, llm } = deps
   const now = deps.now ?? (() => new Date())
   const kbCache = new Map<string, { kb: KnowledgeBase; at: number }>()
   const models = createModelStore(appData)
@@ -265,27 +289,29 @@ export function createRagService(deps: RagServiceDeps) {
     if (!(await store.deleteDocument(projectId, kbId, id))) throw RagStoreErrors.documentNotFound(`Document ${id} does not exist in this knowledge base.`)
   }
 
+  /**
+   * Vector, keyword or hybrid search of the chunks the reader may read. Once the index version has
+   * a learned corpus model, keyword candidates from full text are re-scored by BM25 (rerank.ts) and
+   * the hybrid fuses those with the vector list here; before that, the store's own modes answer.
+   */
   async function search(projectId: string, kbId: string, reader: Reader, q: SearchInput): Promise<SearchHit[]> {
     const kb = await getKb(projectId, kbId)
     const mode = q.mode ?? 'hybrid'
-    const [access, embedding] = await Promise.all([
-      accessFor(projectId, reader),
-      mode === 'keyword' ? undefined : embedderFor(projectId, kb, kb.indexVersion).then((e) => e.embed([q.query])).then((v) => v[0]),
-    ])
-    return store.search({
-      projectId,
-      kbId,
-      mode,
-      text: mode === 'vector' ? undefined : q.query,
-      embedding,
-      k: q.k ?? 10,
-      filter: q.filter,
-      access,
-      weights: q.weights,
-      rrfK: q.rrfK,
-      scoreThreshold: q.scoreThreshold,
-      indexVersion: kb.indexVersion,
-    })
+    const k = q.k ?? 10
+    const [access, version] = await Promise.all([accessFor(projectId, reader), models.version(projectId, kb, kb.indexVersion)])
+    const embedding = mode === 'keyword' ? undefined : (await version.embedder.embed([q.query]))[0]
+    const base = { projectId, kbId, filter: q.filter, access, indexVersion: kb.indexVersion }
+    const threshold = (hits: SearchHit[]) => (q.scoreThreshold === undefined ? hits : hits.filter((h) => h.score >= q.scoreThreshold!)).slice(0, k)
+    if (!version.model || mode === 'vector') {
+      return store.search({ ...base, mode, text: mode === 'vector' ? undefined : q.query, embedding, k, weights: q.weights, fusion: q.fusion, rrfK: q.rrfK, scoreThreshold: q.scoreThreshold })
+    }
+    const candidates = await store.search({ ...base, mode: 'keyword', text: q.query, k: Math.min(MAX_CANDIDATES, Math.max(k * 2, 50)) })
+    const keyword = bm25Rescore(version.model, q.query, candidates)
+    if (mode === 'keyword') return threshold(keyword)
+    // Within the HNSW scan's ef_search, so the index pass alone fills the list.
+    const vector = await store.search({ ...base, mode: 'vector', embedding, k: Math.min(MAX_VECTOR_DEPTH, Math.max(k * 2, 50)) })
+    const weights = q.weights ?? { vector: 1, keyword: 1 }
+    return threshold(q.fusion === 'zscore' ? fuseZScore(vector, keyword, weights) : fuse(vector, keyword, weights, q.rrfK ?? 60))
   }
 
   async function countDocuments(projectId: string, kbId: string, reader: Reader, filter?: MetadataFilter): Promise<number> {
@@ -294,13 +320,26 @@ export function createRagService(deps: RagServiceDeps) {
   }
 
   /** Retrieves, answers from the retrieved text only, and keeps the citations that check out against the stored documents. */
-  async function ask(projectId: string, kbId: string, reader: Reader, input: { question: string; k?: number; filter?: MetadataFilter; conversationId?: string }) {
+  /**
+   * Without `model`, the offline extractive answerer; with it, the model through the LLM gateway
+   * (the project's aliases, budgets and accounting), the retrieved chunks as numbered sources within
+   * `contextTokens`, and the last turns of the conversation.
+   */
+  async function ask(projectId: string, kbId: string, reader: Reader, input: AskInput, caller: LlmCaller) {
     const conversation = input.conversationId ? await getConversation(projectId, input.conversationId, reader.id) : undefined
     const hits = await search(projectId, kbId, reader, { query: input.question, mode: 'hybrid', k: Math.min(input.k ?? 6, MAX_ASK_CHUNKS), filter: input.filter })
-    const answer = composeExtractiveAnswer(
-      input.question,
-      hits.map((h) => ({ documentId: h.documentId, chunkId: h.chunkId, text: h.text, start: h.start, end: h.end, score: h.score, title: h.title })),
-    )
+    const retrieved = hits.map((h) => ({ documentId: h.documentId, chunkId: h.chunkId, text: h.text, start: h.start, end: h.end, score: h.score, title: h.title }))
+    let answer: { text: string; citations: Citation[] }
+    let model: string | undefined
+    if (input.model) {
+      const prompt = buildPrompt(input.question, retrieved, input.contextTokens ?? DEFAULT_CONTEXT_TOKENS)
+      const history = (conversation?.body.messages ?? []).slice(-HISTORY_TURNS * 2).map((m) => ({ role: m.role, content: m.content }))
+      const res = await llm.chat(caller, { model: input.model, system: prompt.system, messages: [...history, { role: 'user', content: prompt.user }], maxTokens: input.maxTokens })
+      answer = { text: res.text, citations: citationsFromMarkers(res.text, prompt.sources) }
+      model = res.model
+    } else {
+      answer = composeExtractiveAnswer(input.question, retrieved)
+    }
     const texts = new Map<string, string | undefined>()
     for (const id of new Set(answer.citations.map((c) => c.documentId))) texts.set(id, (await store.getDocument(projectId, kbId, id))?.text)
     const { valid } = verifyCitations(answer.citations, (id) => texts.get(id))
@@ -319,7 +358,7 @@ export function createRagService(deps: RagServiceDeps) {
       if (AppDataErrors.preconditionFailed.is(err)) throw RagErrors.documentConflict('The conversation changed while this answer was composed; ask again.')
       throw err
     }
-    return { conversationId, answer: answer.text, citations: valid as Citation[], hits }
+    return { conversationId, answer: answer.text, citations: valid as Citation[], hits, ...(model ? { model } : {}) }
   }
 
   async function getConversation(projectId: string, id: string, subject: string) {

@@ -11,6 +11,7 @@ import type { ActionCatalog } from './authorization.ts'
 import type { Metrics } from './metrics.ts'
 import type { PolicyDecider } from './policy.ts'
 import type { FilterCompiler } from './filter.ts'
+import type { LlmFacade } from './llm.ts'
 import type { PrincipalDirectory } from './directory.ts'
 
 /** The gateway plugin's name: every domain plugin lists it in `dependencies`. */
@@ -46,6 +47,8 @@ export interface ServiceContext extends DomainContext {
   filters: FilterCompiler
   /** The caller's role in a project (what a domain's own policy input needs beyond the principal). */
   members: Pick<PrincipalDirectory, 'roleOf'>
+  /** The LLM gateway's in-process path (resolved once the llm domain is built; called at request time). */
+  llm: LlmFacade
 }
 
 /**

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { MetadataFilter, SearchMode } from '../../../src/infra/ports/retrieval.ts'
 import type { Reader } from '../model.ts'
-import type { RagService } from '../service.ts'
+import type { AskInput, RagService } from '../service.ts'
 import { CitationRecord, HitRecord, KB, BASE, conversationParams, kbParams, tags } from '../schemas.ts'
 import type { KbRoutesOptions } from './kbs.ts'
 
@@ -24,6 +24,7 @@ const searchBody = {
       description: 'Hybrid: weight of each ranked list in the reciprocal rank fusion.',
       properties: { vector: { type: 'number', minimum: 0, maximum: 10 }, keyword: { type: 'number', minimum: 0, maximum: 10 } },
     },
+    fusion: { type: 'string', enum: ['rrf', 'zscore'], description: 'Hybrid: reciprocal rank fusion (default) or a weighted sum of z-score-normalised scores.' },
     rrfK: { type: 'integer', minimum: 1, maximum: 1000, description: 'Hybrid: the RRF constant (default 60).' },
     scoreThreshold: { type: 'number' },
   },
@@ -37,18 +38,21 @@ const askBody = {
     k: { type: 'integer', minimum: 1, maximum: 20, default: 6 },
     filter,
     conversationId: { type: 'string', maxLength: 128 },
+    model: { type: 'string', minLength: 1, maxLength: 200, description: "A chat model or alias of the project's LLM gateway; omitted: the offline extractive answerer." },
+    contextTokens: { type: 'integer', minimum: 100, maximum: 100_000, description: 'Token budget for the sources in the prompt (default 3,000).' },
+    maxTokens: { type: 'integer', minimum: 1, maximum: 32_000 },
     stream: { type: 'boolean', default: false },
   },
 } as const
 const answer = {
   type: 'object',
   required: ['conversationId', 'answer', 'citations', 'hits'],
-  properties: { conversationId: { type: 'string' }, answer: { type: 'string' }, citations: { type: 'array', items: CitationRecord }, hits: { type: 'array', items: HitRecord } },
+  properties: { conversationId: { type: 'string' }, answer: { type: 'string' }, model: { type: 'string' }, citations: { type: 'array', items: CitationRecord }, hits: { type: 'array', items: HitRecord } },
 }
 const sse = (data: unknown, event: string) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
 
 export async function searchRoutes(app: FastifyInstance, { service, readerOf }: { service: RagService; readerOf: KbRoutesOptions['readerOf'] }) {
-  app.post<{ Params: { projectId: string; kbId: string }; Body: { query: string; mode: SearchMode; k: number; filter?: MetadataFilter; weights?: { vector: number; keyword: number }; rrfK?: number; scoreThreshold?: number } }>(`${KB}/search`, {
+  app.post<{ Params: { projectId: string; kbId: string }; Body: { query: string; mode: SearchMode; k: number; filter?: MetadataFilter; weights?: { vector: number; keyword: number }; fusion?: 'rrf' | 'zscore'; rrfK?: number; scoreThreshold?: number } }>(`${KB}/search`, {
     config: { action: 'rag.search', readOnly: true },
     schema: { tags, summary: 'Search the chunks the caller may read: vector, keyword or hybrid (RRF), with metadata filters', params: kbParams, body: searchBody, response: { 200: { type: 'object', required: ['hits'], properties: { hits: { type: 'array', items: HitRecord } } } } },
     handler: async (req) => ({ hits: await service.search(req.params.projectId, req.params.kbId, await readerOf(req), req.body) }),
@@ -64,7 +68,7 @@ export async function searchRoutes(app: FastifyInstance, { service, readerOf }: 
     },
     handler: async (req) => ({ count: await service.countDocuments(req.params.projectId, req.params.kbId, await readerOf(req), req.body?.filter) }),
   })
-  app.post<{ Params: { projectId: string; kbId: string }; Body: { question: string; k: number; filter?: MetadataFilter; conversationId?: string; stream: boolean } }>(`${KB}/ask`, {
+  app.post<{ Params: { projectId: string; kbId: string }; Body: AskInput & { stream: boolean } }>(`${KB}/ask`, {
     config: { action: 'rag.ask' },
     schema: {
       tags,
@@ -76,9 +80,10 @@ export async function searchRoutes(app: FastifyInstance, { service, readerOf }: 
     handler: async (req, reply) => {
       const reader: Reader = await readerOf(req)
       const { stream, ...input } = req.body
-      if (!stream) return service.ask(req.params.projectId, req.params.kbId, reader, input)
+      const caller = { projectId: req.params.projectId, subject: req.principal.subject, keyId: req.principal.keyId, requestId: String(req.id) }
+      if (!stream) return service.ask(req.params.projectId, req.params.kbId, reader, input, caller)
       // The answer is composed before the first byte, so a failure is still a normal error response.
-      const res = await service.ask(req.params.projectId, req.params.kbId, reader, input)
+      const res = await service.ask(req.params.projectId, req.params.kbId, reader, input, caller)
       async function* events() {
         yield sse({ hits: res.hits }, 'retrieval')
         for (const piece of res.answer.match(/\S+\s*/g) ?? []) yield sse({ text: piece }, 'delta')

@@ -100,6 +100,13 @@ t.test('upload, progress, search, ask: only what the read policy allows', async 
     t.equal(text.slice(c.start, c.end), c.quote, 'the citation is the stored text at its span')
     t.not(c.documentId, 'salaries')
   }
+  // Through the LLM gateway (the embedded default's offline chat model): accounted like any call.
+  const viaModel = await app.inject({ method: 'POST', url: `${KB}/ask`, headers: bob, payload: { question: 'How many days of paid vacation?', model: 'default-chat' } })
+  t.equal(viaModel.statusCode, 200, viaModel.body)
+  t.match(viaModel.json(), { answer: /^Offline model: /, model: String })
+  const usage = (await app.inject({ method: 'GET', url: `/v1/projects/${P}/llm/usage?groupBy=model`, headers: alice })).json().items
+  t.ok(usage.some((u: { requests: number }) => u.requests >= 1), 'the answer is in the usage ledger')
+  t.equal((await app.inject({ method: 'POST', url: `${KB}/ask`, headers: bob, payload: { question: 'x', model: 'no-such-model' } })).statusCode, 404, 'an unknown model is the gateway\'s 404')
   const again = await app.inject({ method: 'POST', url: `${KB}/ask`, headers: bob, payload: { question: 'When is the coffee machine cleaned?', conversationId: answer.conversationId, stream: true } })
   t.equal(again.statusCode, 200)
   const order = [...again.body.matchAll(/event: (\w+)\n/g)].map((m) => m[1])
