@@ -102,23 +102,24 @@ export async function ragEval(dir: string, opts: { concurrency: number; dimensio
     const idOf = (documentId: string) => corpus[Number(documentId.slice(1))]!.id
     const bm25 = new Bm25Index()
     corpus.forEach((d) => bm25.add(d.id, d.title ? `${d.title}\n${d.text}` : d.text))
-    const runs: Record<string, Run> = { bm25: new Map(), keyword: new Map(), vector: new Map(), hybrid: new Map() }
-    const latency: Record<string, number[]> = { keyword: [], vector: [], hybrid: [] }
+    const runs: Record<string, Run> = { bm25: new Map(), keyword: new Map(), vector: new Map(), hybrid: new Map(), 'hybrid-z': new Map() }
+    const latency: Record<string, number[]> = { keyword: [], vector: [], hybrid: [], 'hybrid-z': [] }
     for (const q of data.queries) runs.bm25!.set(q.id, bm25.search(q.text, DEPTH).map((s) => s.id))
     const qStarted = Date.now()
     let qDone = 0
-    for (const mode of ['keyword', 'vector', 'hybrid'] as const) {
+    for (const run of ['keyword', 'vector', 'hybrid', 'hybrid-z'] as const) {
+      const search = run === 'hybrid-z' ? { mode: 'hybrid', fusion: 'zscore' } : { mode: run }
       for (const q of data.queries) {
         const t0 = performance.now()
-        const { hits } = await call('POST', `${kb}/search`, { query: q.text.slice(0, 4000), mode, k: DEPTH })
-        latency[mode]!.push(performance.now() - t0)
+        const { hits } = await call('POST', `${kb}/search`, { query: q.text.slice(0, 4000), ...search, k: DEPTH })
+        latency[run]!.push(performance.now() - t0)
         const ranked: string[] = []
         for (const h of hits as { documentId: string }[]) {
           const id = idOf(h.documentId)
           if (!ranked.includes(id)) ranked.push(id)
         }
-        runs[mode]!.set(q.id, ranked)
-        bar('query', ++qDone, data.queries.length * 3, qStarted)
+        runs[run]!.set(q.id, ranked)
+        bar('query', ++qDone, data.queries.length * 4, qStarted)
       }
     }
     const metrics = Object.fromEntries(Object.entries(runs).map(([k, run]) => [k, evaluate(run, data.qrels)])) as Record<string, Metrics>
@@ -149,7 +150,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (values.json) console.log(JSON.stringify(r, null, 2))
   else {
     console.log(`${r.documents} documents, ${r.queries} queries; ingestion ${r.ingest.seconds.toFixed(1)} s (${r.ingest.documentsPerSecond.toFixed(1)} docs/s), reindex ${r.ingest.reindexSeconds.toFixed(1)} s`)
-    console.log('mode      nDCG@10  recall@10  MRR@10   p50 ms  p99 ms')
+    console.log('mode      nDCG@10  recall@10  MRR@10   p50 ms  p99 ms   (hybrid: RRF k=60; hybrid-z: z-score fusion)')
     for (const [mode, m] of Object.entries(r.metrics)) {
       const l = (r.latencyMs as Record<string, { p50: number; p99: number }>)[mode]
       console.log(`${mode.padEnd(9)} ${m.ndcgAt10.toFixed(4)}   ${m.recallAt10.toFixed(4)}     ${m.mrrAt10.toFixed(4)}   ${l ? l.p50.toFixed(1).padStart(6) : '     -'}  ${l ? l.p99.toFixed(1).padStart(6) : '     -'}`)

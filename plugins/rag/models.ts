@@ -18,7 +18,7 @@ interface ModelMeta { kbId: string; version: number; parts: number; [k: string]:
 const metaId = (kbId: string, version: number) => `${kbId}.v${version}`
 
 export function createModelStore(appData: AppDataStore) {
-  const loaded = new Map<string, Promise<Embedder>>()
+  const loaded = new Map<string, Promise<{ model?: CorpusModel; embedder: Embedder }>>()
 
   async function save(projectId: string, kbId: string, version: number, model: CorpusModel): Promise<void> {
     const json = JSON.stringify(model.toJSON())
@@ -42,15 +42,15 @@ export function createModelStore(appData: AppDataStore) {
     return CorpusModel.fromJSON(JSON.parse(json))
   }
 
-  /** The embedder of one index version: the learned model's when the version has one, else tf-hashing only. */
-  function embedder(projectId: string, kb: KnowledgeBase, version: number): Promise<Embedder> {
-    const key = `${projectId}/${kb.id}/${kb.createdAt}/v${version}`
+  /** One index version's learned model (none before a reindex) and the embedder on it, loaded once. */
+  function version(projectId: string, kb: KnowledgeBase, v: number): Promise<{ model?: CorpusModel; embedder: Embedder }> {
+    const key = `${projectId}/${kb.id}/${kb.createdAt}/v${v}`
     let e = loaded.get(key)
     if (!e) {
-      const trained = (kb.trainedVersions ?? []).includes(version)
+      const trained = (kb.trainedVersions ?? []).includes(v)
       e = (async () => {
-        const vocabulary = trained ? await load(projectId, kb.id, version) : undefined
-        return createOfflineEmbedder({ dimension: kb.embedding.dimension, vocabulary })
+        const model = trained ? await load(projectId, kb.id, v) : undefined
+        return { model, embedder: createOfflineEmbedder({ dimension: kb.embedding.dimension, vocabulary: model }) }
       })()
       e.catch(() => loaded.delete(key))
       loaded.set(key, e)
@@ -58,6 +58,10 @@ export function createModelStore(appData: AppDataStore) {
     }
     return e
   }
+
+  /** The embedder of one index version: the learned model's when the version has one, else tf-hashing only. */
+  const embedder = async (projectId: string, kb: KnowledgeBase, v: number) => (await version(projectId, kb, v)).embedder
+  const model = async (projectId: string, kb: KnowledgeBase, v: number) => (await version(projectId, kb, v)).model
 
   async function deleteVersion(projectId: string, kbId: string, version: number): Promise<void> {
     const meta = await appData.get<ModelMeta>(projectId, MODELS, metaId(kbId, version))
@@ -73,7 +77,7 @@ export function createModelStore(appData: AppDataStore) {
 
   const deleteProject = (projectId: string) => appData.deleteCollection(projectId, MODELS)
 
-  return { save, has, load, embedder, deleteVersion, deleteKb, deleteProject }
+  return { save, has, load, version, embedder, model, deleteVersion, deleteKb, deleteProject }
 }
 
 export type ModelStore = ReturnType<typeof createModelStore>
