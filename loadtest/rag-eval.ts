@@ -102,13 +102,13 @@ export async function ragEval(dir: string, opts: { concurrency: number; dimensio
     const idOf = (documentId: string) => corpus[Number(documentId.slice(1))]!.id
     const bm25 = new Bm25Index()
     corpus.forEach((d) => bm25.add(d.id, d.title ? `${d.title}\n${d.text}` : d.text))
-    const runs: Record<string, Run> = { bm25: new Map(), keyword: new Map(), vector: new Map(), hybrid: new Map(), 'hybrid-z': new Map() }
-    const latency: Record<string, number[]> = { keyword: [], vector: [], hybrid: [], 'hybrid-z': [] }
+    const runs: Record<string, Run> = { bm25: new Map(), keyword: new Map(), vector: new Map(), hybrid: new Map(), 'hybrid-rrf': new Map() }
+    const latency: Record<string, number[]> = { keyword: [], vector: [], hybrid: [], 'hybrid-rrf': [] }
     for (const q of data.queries) runs.bm25!.set(q.id, bm25.search(q.text, DEPTH).map((s) => s.id))
     const qStarted = Date.now()
     let qDone = 0
-    for (const run of ['keyword', 'vector', 'hybrid', 'hybrid-z'] as const) {
-      const search = run === 'hybrid-z' ? { mode: 'hybrid', fusion: 'zscore' } : { mode: run }
+    for (const run of ['keyword', 'vector', 'hybrid', 'hybrid-rrf'] as const) {
+      const search = run === 'hybrid-rrf' ? { mode: 'hybrid', fusion: 'rrf' } : { mode: run }
       for (const q of data.queries) {
         const t0 = performance.now()
         const { hits } = await call('POST', `${kb}/search`, { query: q.text.slice(0, 4000), ...search, k: DEPTH })
@@ -150,7 +150,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (values.json) console.log(JSON.stringify(r, null, 2))
   else {
     console.log(`${r.documents} documents, ${r.queries} queries; ingestion ${r.ingest.seconds.toFixed(1)} s (${r.ingest.documentsPerSecond.toFixed(1)} docs/s), reindex ${r.ingest.reindexSeconds.toFixed(1)} s`)
-    console.log('mode      nDCG@10  recall@10  MRR@10   p50 ms  p99 ms   (hybrid: RRF k=60; hybrid-z: z-score fusion)')
+    console.log('mode      nDCG@10  recall@10  MRR@10   p50 ms  p99 ms   (hybrid: z-score fusion, the default; hybrid-rrf: RRF k=60)')
     for (const [mode, m] of Object.entries(r.metrics)) {
       const l = (r.latencyMs as Record<string, { p50: number; p99: number }>)[mode]
       console.log(`${mode.padEnd(9)} ${m.ndcgAt10.toFixed(4)}   ${m.recallAt10.toFixed(4)}     ${m.mrrAt10.toFixed(4)}   ${l ? l.p50.toFixed(1).padStart(6) : '     -'}  ${l ? l.p99.toFixed(1).padStart(6) : '     -'}`)

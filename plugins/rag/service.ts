@@ -298,12 +298,14 @@ export function createRagService(deps: RagServiceDeps) {
     const kb = await getKb(projectId, kbId)
     const mode = q.mode ?? 'hybrid'
     const k = q.k ?? 10
+    // z-score fusion by default: on msmarco-5k through this pipeline it beat RRF (README, RAG).
+    const fusion = q.fusion ?? 'zscore'
     const [access, version] = await Promise.all([accessFor(projectId, reader), models.version(projectId, kb, kb.indexVersion)])
     const embedding = mode === 'keyword' ? undefined : (await version.embedder.embed([q.query]))[0]
     const base = { projectId, kbId, filter: q.filter, access, indexVersion: kb.indexVersion }
     const threshold = (hits: SearchHit[]) => (q.scoreThreshold === undefined ? hits : hits.filter((h) => h.score >= q.scoreThreshold!)).slice(0, k)
     if (!version.model || mode === 'vector') {
-      return store.search({ ...base, mode, text: mode === 'vector' ? undefined : q.query, embedding, k, weights: q.weights, fusion: q.fusion, rrfK: q.rrfK, scoreThreshold: q.scoreThreshold })
+      return store.search({ ...base, mode, text: mode === 'vector' ? undefined : q.query, embedding, k, weights: q.weights, fusion, rrfK: q.rrfK, scoreThreshold: q.scoreThreshold })
     }
     const candidates = await store.search({ ...base, mode: 'keyword', text: q.query, k: Math.min(MAX_CANDIDATES, Math.max(k * 2, 50)) })
     const keyword = bm25Rescore(version.model, q.query, candidates)
@@ -311,7 +313,7 @@ export function createRagService(deps: RagServiceDeps) {
     // Within the HNSW scan's ef_search, so the index pass alone fills the list.
     const vector = await store.search({ ...base, mode: 'vector', embedding, k: Math.min(MAX_VECTOR_DEPTH, Math.max(k * 2, 50)) })
     const weights = q.weights ?? { vector: 1, keyword: 1 }
-    return threshold(q.fusion === 'zscore' ? fuseZScore(vector, keyword, weights) : fuse(vector, keyword, weights, q.rrfK ?? 60))
+    return threshold(fusion === 'zscore' ? fuseZScore(vector, keyword, weights) : fuse(vector, keyword, weights, q.rrfK ?? 60))
   }
 
   async function countDocuments(projectId: string, kbId: string, reader: Reader, filter?: MetadataFilter): Promise<number> {

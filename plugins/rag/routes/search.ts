@@ -24,8 +24,8 @@ const searchBody = {
       description: 'Hybrid: weight of each ranked list in the reciprocal rank fusion.',
       properties: { vector: { type: 'number', minimum: 0, maximum: 10 }, keyword: { type: 'number', minimum: 0, maximum: 10 } },
     },
-    fusion: { type: 'string', enum: ['rrf', 'zscore'], description: 'Hybrid: reciprocal rank fusion (default) or a weighted sum of z-score-normalised scores.' },
-    rrfK: { type: 'integer', minimum: 1, maximum: 1000, description: 'Hybrid: the RRF constant (default 60).' },
+    fusion: { type: 'string', enum: ['rrf', 'zscore'], description: 'Hybrid: a weighted sum of z-score-normalised scores (default) or reciprocal rank fusion.' },
+    rrfK: { type: 'integer', minimum: 1, maximum: 1000, description: 'Hybrid with fusion rrf: the RRF constant (default 60).' },
     scoreThreshold: { type: 'number' },
   },
 } as const
