@@ -78,9 +78,7 @@ export function createIngestHandler(deps: IngestDeps) {
       // A reindex in progress whose model is stored gets this document too (reindex.ts).
       if (kb.pending && (kb.trainedVersions ?? []).includes(kb.pending.version)) await index(kb.pending.version, false)
       // Only the job that still owns the document (same content) may publish it.
-      const current = await store.getDocument(p.projectId, p.kbId, p.documentId)
-      if (!current || current.contentHash !== p.contentHash) return
-      await store.upsertDocument(p.projectId, { ...current, status: 'ready', updatedAt: now().toISOString() })
+      if (!(await store.setDocumentStatus(p.projectId, p.kbId, p.documentId, 'ready', p.contentHash))) return
       // A reindex that switched versions meanwhile must find this document in the new one.
       kb = await deps.getKb(p.projectId, p.kbId)
       if (!written.has(kb.indexVersion)) await index(kb.indexVersion, false)
@@ -92,8 +90,7 @@ export function createIngestHandler(deps: IngestDeps) {
       if (permanent || job.attempt >= INGEST_ATTEMPTS) {
         const e = isDyadError(err) ? { code: err.code, message: err.message } : { code: 'RAG_INGEST_FAILED', message: String((err as Error)?.message ?? err).slice(0, 500) }
         await update(p, { state: 'failed', error: e })
-        const current = await store.getDocument(p.projectId, p.kbId, p.documentId)
-        if (current?.contentHash === p.contentHash) await store.upsertDocument(p.projectId, { ...current, status: 'failed', updatedAt: now().toISOString() })
+        await store.setDocumentStatus(p.projectId, p.kbId, p.documentId, 'failed', p.contentHash)
         return
       }
       deps.log?.warn({ err, jobId: p.jobId }, 'ingestion attempt failed; the queue retries it')

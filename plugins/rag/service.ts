@@ -263,7 +263,7 @@ export function createRagService(deps: RagServiceDeps) {
     // A running handler is aborted through the queue (within about a second, from either DC).
     if (typeof cancelled.queueId === 'string') await jobs.cancel(job.kind === 'reindex' ? REINDEX_QUEUE : INGEST_QUEUE, cancelled.queueId)
     const doc = job.kind === 'reindex' ? undefined : await store.getDocument(projectId, job.kbId, job.documentId)
-    if (doc && doc.status === 'processing') await store.upsertDocument(projectId, { ...doc, status: 'failed', updatedAt: iso(now()) })
+    if (doc && doc.status === 'processing') await store.setDocumentStatus(projectId, job.kbId, job.documentId, 'failed', doc.contentHash)
     return cancelled
   }
 

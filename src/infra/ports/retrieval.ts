@@ -122,6 +122,11 @@ export interface RetrievalStore {
   ensureKnowledgeBase(projectId: string, kbId: string, dimension: number, opts?: KnowledgeBaseOptions): Promise<void>
   /** Inserts or replaces the document row (chunks are kept). The knowledge base must exist (RAG_KB_NOT_FOUND). */
   upsertDocument(projectId: string, doc: DocumentRecord): Promise<void>
+  /**
+   * Sets the status only while the document still has `ifContentHash` (one statement): a job never
+   * publishes, or fails, a document that was replaced meanwhile. False when it was not set.
+   */
+  setDocumentStatus(projectId: string, kbId: string, id: string, status: string, ifContentHash: string): Promise<boolean>
   getDocument(projectId: string, kbId: string, id: string): Promise<DocumentRecord | undefined>
   /** The oldest document with this content hash, for dedupe on upload. */
   findByContentHash(projectId: string, kbId: string, hash: string): Promise<DocumentRecord | undefined>

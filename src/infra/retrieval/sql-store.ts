@@ -139,6 +139,15 @@ export function createSqlRetrievalStore(opts: SqlRetrievalStoreOptions): Retriev
       })
     },
 
+    async setDocumentStatus(projectId, kbId, id, status, ifContentHash) {
+      if (typeof status !== 'string' || status.length === 0 || status.length > 32) throw RagStoreErrors.inputInvalid('The status is 1-32 characters.')
+      const res = await db.query(
+        `UPDATE rag_documents SET status = $4, updated_at = now() WHERE project_id = $1 AND kb_id = $2 AND id = $3 AND content_hash = $5`,
+        [checkId('projectId', projectId), checkId('kbId', kbId), checkId('document id', id), status, checkId('contentHash', ifContentHash)],
+      )
+      return (res.rowCount ?? 0) > 0
+    },
+
     async getDocument(projectId, kbId, id) {
       const res = await db.query<DocRow>(`SELECT ${DOC_COLUMNS} FROM rag_documents d WHERE d.project_id = $1 AND d.kb_id = $2 AND d.id = $3`, [
         checkId('projectId', projectId),

@@ -41,6 +41,12 @@ export function storageContract(t: Test, store: RetrievalStore): void {
     t.equal(await store.getDocument(p, 'kb', 'zz'), undefined)
     t.same(await store.findByContentHash(p, 'kb', 'H'), d1, 'the oldest document with the hash')
     t.equal(await store.findByContentHash(p, 'kb', 'nope'), undefined)
+    t.equal(await store.setDocumentStatus(p, 'kb', 'd1', 'ready', 'other-hash'), false, 'not set for other content (a replaced document)')
+    t.equal((await store.getDocument(p, 'kb', 'd1'))!.status, d1.status)
+    t.equal(await store.setDocumentStatus(p, 'kb', 'd1', 'ready', 'H'), true)
+    t.match(await store.getDocument(p, 'kb', 'd1'), { status: 'ready', text: d1.text, contentHash: 'H' }, 'only the status changes')
+    t.equal(await store.setDocumentStatus(p, 'kb', 'zz', 'ready', 'H'), false, 'no such document')
+    await store.upsertDocument(p, d1)
 
     await store.putChunks(p, 'kb', 'd1', 1, [chunk(0, 'alpha', [1, 0])])
     const replaced = { ...d1, title: undefined, text: 'new text', metadata: { z: 'z' }, access: {}, status: 'indexing', updatedAt: '2026-02-01T00:00:00.000Z' }
