@@ -18,6 +18,8 @@ export interface PgBossQueueOptions {
  * jitter), and 15 minutes for one attempt, after which the job counts as failed by a dead worker
  * and is retried elsewhere. A handler that legitimately runs longer must be split, not extended.
  */
+/** Attempts at creating a queue that other instances may be creating at the same moment. */
+const CREATE_QUEUE_ATTEMPTS = 6
 const DEFAULTS = { retryLimit: 3, retryDelaySeconds: 10, retryBackoff: true, expireInSeconds: 15 * 60 }
 
 export interface PgBossQueue extends JobQueue {
@@ -61,12 +63,19 @@ export function createPgBossQueue(opts: PgBossQueueOptions): PgBossQueue {
     let p = ensured.get(name)
     if (!p) {
       p = (async () => {
-        if (await boss.getQueue(name)) return
-        try {
-          await boss.createQueue(name, { name, policy: 'standard' })
-        } catch (err) {
-          // Another instance created it between our read and write.
-          if (!(await boss.getQueue(name))) throw err
+        // Instances starting together (both DCs' processes) create queues at once; pg-boss's
+        // partition DDL can then deadlock, and Postgres aborts one side. The loser tries again.
+        for (let attempt = 1; ; attempt++) {
+          if (await boss.getQueue(name)) return
+          try {
+            await boss.createQueue(name, { name, policy: 'standard' })
+            return
+          } catch (err) {
+            // Another instance created it between our read and write.
+            if (await boss.getQueue(name)) return
+            if (attempt >= CREATE_QUEUE_ATTEMPTS) throw err
+            await new Promise((r) => setTimeout(r, 50 * attempt + Math.floor(Math.random() * 100)))
+          }
         }
       })()
       p.catch(() => ensured.delete(name))
@@ -85,7 +94,16 @@ export function createPgBossQueue(opts: PgBossQueueOptions): PgBossQueue {
 
   return {
     async start() {
-      await boss.start()
+      // pg-boss creates and migrates its schema without a lock of its own; instances starting
+      // together on one Postgres (both DCs) then collide (CREATE SCHEMA, partition DDL). A
+      // transaction-scoped advisory lock, held on one connection while pg-boss works on others,
+      // lets one instance at a time through. PGlite is one process with one connection: no race,
+      // and holding its connection would block pg-boss itself.
+      if (opts.sql.dialect !== 'postgres') return void (await boss.start())
+      await opts.sql.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`dyad-jobs-start:${schema}`])
+        await boss.start()
+      })
     },
 
     async enqueue<P extends object>(spec: JobSpec<P>) {
