@@ -92,11 +92,13 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
     // Domains call the LLM gateway at request time, after every domain is built; the llm domain
     // provides the path when it is built.
     let llmText: LlmFacade | undefined
+    const llmPath = () => {
+      if (!llmText) throw new Error('the llm domain is not part of this app')
+      return llmText
+    }
     const llm: LlmFacade = {
-      chat: (caller, req) => {
-        if (!llmText) throw new Error('the llm domain is not part of this app')
-        return llmText.chat(caller, req)
-      },
+      chat: (caller, req) => llmPath().chat(caller, req),
+      embed: (caller, req) => llmPath().embed(caller, req),
     }
     for (const d of DOMAINS) {
       const built = await d.create({ ...ctx, policy: policy.decider, filters: policy.filters, members: platform.directory, llm })

@@ -80,6 +80,7 @@ export async function createLlmDomain(ctx: ServiceContext) {
         )
         return { text: res.parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join(''), model: res.model, usage: res.usage }
       },
+      embed: (caller, req) => service.embed(caller, { model: req.model, input: req.input, dimensions: req.dimensions }, 'internal.embeddings'),
     } satisfies LlmFacade,
     async onProjectDeleted(projectId: string) {
       await configs.delete(projectId)

@@ -28,7 +28,7 @@ export async function createRagDomain(ctx: ServiceContext) {
   const service = createRagService({ store, appData, jobs, filters: ctx.filters, llm: ctx.llm, limits: config.rag })
   const handle = createIngestHandler({ store, appData, getKb: service.getKb, embedderFor: service.embedderFor, log })
   await jobs.work<IngestJobPayload>(INGEST_QUEUE, { concurrency: config.rag.ingestConcurrency }, handle)
-  const reindex = createReindexHandler({ store, appData, models: service.models, kbCacheMs: KB_CACHE_MS, forgetKb: service.forgetKb })
+  const reindex = createReindexHandler({ store, appData, models: service.models, embedderFor: service.embedderFor, kbCacheMs: KB_CACHE_MS, forgetKb: service.forgetKb })
   await jobs.work<ReindexPayload>(REINDEX_QUEUE, { concurrency: 1 }, reindex)
 
   /** The read policy's `input.subject`: the caller, its groups (JWT claim) and its roles in the project. */

@@ -85,8 +85,9 @@ export function createIngestHandler(deps: IngestDeps) {
       await update(p, { state: 'succeeded', progress: { percent: 100, chunksDone: total, chunksTotal: total } })
     } catch (err) {
       if (job.signal.aborted || (err as Error)?.message === 'cancelled') return
-      // A client-class error (the document cannot be indexed) is final; anything else is retried by the queue.
-      const permanent = isDyadError(err) && err.statusCode < 500
+      // A client-class error (the document cannot be indexed) is final; anything else is retried by
+      // the queue, and so is a gateway's 429 (a token budget or rate limit that frees up).
+      const permanent = isDyadError(err) && err.statusCode < 500 && err.statusCode !== 429
       if (permanent || job.attempt >= INGEST_ATTEMPTS) {
         const e = isDyadError(err) ? { code: err.code, message: err.message } : { code: 'RAG_INGEST_FAILED', message: String((err as Error)?.message ?? err).slice(0, 500) }
         await update(p, { state: 'failed', error: e })

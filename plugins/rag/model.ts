@@ -8,10 +8,20 @@ import type { DocumentFormat } from './text/types.ts'
 export const COLLECTIONS = { kbs: 'rag.kbs', jobs: 'rag.jobs', conversations: 'rag.conversations' } as const
 
 export interface EmbeddingSettings {
-  /** 'offline': the deterministic in-process embedder (no hosted model). */
-  provider: 'offline'
+  /**
+   * 'offline': the deterministic in-process embedder, learned from the base's own text by a reindex.
+   * 'gateway': an embedding model (alias) of the project's LLM gateway (embed/gateway.ts).
+   */
+  provider: 'offline' | 'gateway'
   model: string
   dimension: number
+  /** gateway: `dimensions` goes with every call (the dimension was asked for, not the model's own). */
+  sendDimensions?: boolean
+}
+
+/** The embedding settings index version `v` was (or is being) built with. */
+export function embeddingOf(kb: KnowledgeBase, v: number): EmbeddingSettings {
+  return kb.pending?.version === v && kb.pending.embedding ? kb.pending.embedding : kb.embedding
 }
 
 export interface ChunkingSettings {
@@ -29,8 +39,8 @@ export interface KnowledgeBase {
   indexVersion: number
   /** Index versions whose embedder has a corpus model learned from this base's text (reindex.ts). */
   trainedVersions?: number[]
-  /** A reindex building the next version beside the serving one. */
-  pending?: { version: number; jobId: string }
+  /** A reindex building the next version beside the serving one (with a new embedding model, when it changes one). */
+  pending?: { version: number; jobId: string; embedding?: EmbeddingSettings }
   createdAt: string
   createdBy: string
   /** The app-data store's body must be a plain record. */

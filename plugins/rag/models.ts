@@ -7,7 +7,7 @@ import type { AppDataStore } from '../../src/infra/ports/appdata.ts'
 import { CorpusModel } from './embed/corpus-model.ts'
 import { createOfflineEmbedder } from './embed/offline.ts'
 import type { Embedder } from './embed/types.ts'
-import type { KnowledgeBase } from './model.ts'
+import { embeddingOf, type KnowledgeBase } from './model.ts'
 
 const MODELS = 'rag.models'
 const PART_CHARS = 1_500_000
@@ -42,7 +42,10 @@ export function createModelStore(appData: AppDataStore) {
     return CorpusModel.fromJSON(JSON.parse(json))
   }
 
-  /** One index version's learned model (none before a reindex) and the embedder on it, loaded once. */
+  /**
+   * One index version's learned model (none before a reindex) and the offline embedder on it,
+   * loaded once. A version embedded by a gateway model uses the learned model only for BM25.
+   */
   function version(projectId: string, kb: KnowledgeBase, v: number): Promise<{ model?: CorpusModel; embedder: Embedder }> {
     const key = `${projectId}/${kb.id}/${kb.createdAt}/v${v}`
     let e = loaded.get(key)
@@ -50,7 +53,7 @@ export function createModelStore(appData: AppDataStore) {
       const trained = (kb.trainedVersions ?? []).includes(v)
       e = (async () => {
         const model = trained ? await load(projectId, kb.id, v) : undefined
-        return { model, embedder: createOfflineEmbedder({ dimension: kb.embedding.dimension, vocabulary: model }) }
+        return { model, embedder: createOfflineEmbedder({ dimension: embeddingOf(kb, v).dimension, vocabulary: model }) }
       })()
       e.catch(() => loaded.delete(key))
       loaded.set(key, e)
@@ -59,8 +62,6 @@ export function createModelStore(appData: AppDataStore) {
     return e
   }
 
-  /** The embedder of one index version: the learned model's when the version has one, else tf-hashing only. */
-  const embedder = async (projectId: string, kb: KnowledgeBase, v: number) => (await version(projectId, kb, v)).embedder
   const model = async (projectId: string, kb: KnowledgeBase, v: number) => (await version(projectId, kb, v)).model
 
   async function deleteVersion(projectId: string, kbId: string, version: number): Promise<void> {
@@ -77,7 +78,7 @@ export function createModelStore(appData: AppDataStore) {
 
   const deleteProject = (projectId: string) => appData.deleteCollection(projectId, MODELS)
 
-  return { save, has, load, version, embedder, model, deleteVersion, deleteKb, deleteProject }
+  return { save, has, load, version, model, deleteVersion, deleteKb, deleteProject }
 }
 
 export type ModelStore = ReturnType<typeof createModelStore>

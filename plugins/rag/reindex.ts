@@ -4,6 +4,8 @@
  *
  * 1. The KB record names the pending version (set by the API before the job is queued); ingestion
  *    jobs that run from then on also write chunks for it once its model is stored.
+ *    A reindex that changes the embedding model (same dimension: the index keeps its own) builds
+ *    the pending version with the new model; the record switches to it with the version.
  * 2. Learn the model in a worker thread from a bounded, seeded sample of the ready documents; store it.
  * 3. Re-embed every ready document's chunks of the serving version into the pending one (skipping
  *    documents already complete there, so a rerun after a crash resumes).
@@ -17,7 +19,8 @@ import type { RetrievalStore } from '../../src/infra/ports/retrieval.ts'
 import { isDyadError } from '../../src/shared/errors.ts'
 import { learnInWorker } from './embed/learn.ts'
 import { patchJob } from './job-records.ts'
-import { COLLECTIONS, type IngestJob, type KnowledgeBase } from './model.ts'
+import type { Embedder } from './embed/types.ts'
+import { COLLECTIONS, embeddingOf, type IngestJob, type KnowledgeBase } from './model.ts'
 import type { ModelStore } from './models.ts'
 import { embeddingInput } from './text/chunk.ts'
 
@@ -36,6 +39,8 @@ export interface ReindexDeps {
   store: RetrievalStore
   appData: AppDataStore
   models: ModelStore
+  /** The embedder an index version is built with (its own model: the pending one's when a reindex changes it). */
+  embedderFor(projectId: string, kb: KnowledgeBase, version: number): Promise<Embedder>
   /** How long a process may serve a knowledge-base record from its cache (old chunks stay that long). */
   kbCacheMs: number
   forgetKb(projectId: string, kbId: string): void
@@ -77,7 +82,7 @@ export function createReindexHandler(deps: ReindexDeps) {
 
   /** Embeds every ready document's chunks of `from` into `to`; returns how many documents it re-embedded. */
   async function pass(p: ReindexPayload, kb: KnowledgeBase, from: number, to: number, signal: AbortSignal, total: number) {
-    const embedder = await models.embedder(p.projectId, kb, to)
+    const embedder = await deps.embedderFor(p.projectId, kb, to)
     let seen = 0
     let written = 0
     for await (const d of readyDocuments(p)) {
@@ -133,7 +138,7 @@ export function createReindexHandler(deps: ReindexDeps) {
       kb = await updateKb(p, (k) => (k.pending?.version !== p.version || (k.trainedVersions ?? []).includes(p.version) ? undefined : { ...k, trainedVersions: [...(k.trainedVersions ?? []), p.version] }))
       if (!kb) return
       await pass(p, kb, from, p.version, ctx.signal, total)
-      kb = await updateKb(p, (k) => (k.pending?.version !== p.version ? undefined : { ...k, indexVersion: p.version, pending: undefined, trainedVersions: (k.trainedVersions ?? []).filter((v) => v >= from) }))
+      kb = await updateKb(p, (k) => (k.pending?.version !== p.version ? undefined : { ...k, indexVersion: p.version, embedding: embeddingOf(k, p.version), pending: undefined, trainedVersions: (k.trainedVersions ?? []).filter((v) => v >= from) }))
       if (!kb || kb.indexVersion !== p.version) return
       await pass(p, kb, from, p.version, ctx.signal, total)
       // Processes that cached the old record search the old version until their cache expires.

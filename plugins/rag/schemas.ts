@@ -46,6 +46,24 @@ export const docParams = {
 export const jobParams = { type: 'object', required: ['projectId', 'jobId'], properties: { projectId: IdSchema, jobId: RagIdSchema } } as const
 export const conversationParams = { type: 'object', required: ['projectId', 'conversationId'], properties: { projectId: IdSchema, conversationId: RagIdSchema } } as const
 
+const EmbeddingRecord = {
+  type: 'object',
+  required: ['provider', 'model', 'dimension'],
+  properties: { provider: { type: 'string', enum: ['offline', 'gateway'] }, model: { type: 'string' }, dimension: { type: 'integer' }, sendDimensions: { type: 'boolean' } },
+} as const
+
+/** What a caller asks for when it creates a base or changes its model. */
+export const EmbeddingSpecSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'provider "offline" (default): the in-process embedder, `dimension` 16–2000 (default 512). provider "gateway": an embedding model or alias of the project\'s LLM gateway (`model`, default `default-embed`); `dimension` is asked of the model (OpenAI text-embedding-3 can shorten), else the model\'s own.',
+  properties: {
+    provider: { type: 'string', enum: ['offline', 'gateway'] },
+    model: { type: 'string', minLength: 1, maxLength: 200 },
+    dimension: { type: 'integer', minimum: 16, maximum: 4000 },
+  },
+} as const
+
 export const KbRecord = {
   type: 'object',
   required: ['id', 'name', 'description', 'embedding', 'chunking', 'indexVersion', 'createdAt', 'createdBy'],
@@ -53,15 +71,11 @@ export const KbRecord = {
     id: { type: 'string' },
     name: { type: 'string' },
     description: { type: 'string' },
-    embedding: {
-      type: 'object',
-      required: ['provider', 'model', 'dimension'],
-      properties: { provider: { type: 'string' }, model: { type: 'string' }, dimension: { type: 'integer' } },
-    },
+    embedding: EmbeddingRecord,
     chunking: { type: 'object', required: ['maxTokens', 'overlapTokens'], properties: { maxTokens: { type: 'integer' }, overlapTokens: { type: 'integer' } } },
     indexVersion: { type: 'integer' },
     trainedVersions: { type: 'array', items: { type: 'integer' } },
-    pending: { type: 'object', properties: { version: { type: 'integer' }, jobId: { type: 'string' } } },
+    pending: { type: 'object', properties: { version: { type: 'integer' }, jobId: { type: 'string' }, embedding: EmbeddingRecord } },
     createdAt: { type: 'string' },
     createdBy: { type: 'string' },
   },

@@ -27,11 +27,13 @@ import { composeExtractiveAnswer, type Citation } from './answer/offline.ts'
 import { buildPrompt, citationsFromMarkers } from './answer/llm.ts'
 import type { LlmCaller, LlmFacade } from '../../src/contracts/llm.ts'
 import { verifyCitations } from './answer/citations.ts'
+import { createGatewayEmbedder, probeDimension } from './embed/gateway.ts'
+import type { Embedder } from './embed/types.ts'
 import { createModelStore } from './models.ts'
 import { REINDEX_QUEUE_OPTIONS } from './reindex.ts'
 import { RagErrors } from './errors.ts'
 import { patchJob } from './job-records.ts'
-import { COLLECTIONS, type Conversation, type IngestJob, type IngestPayload, type KnowledgeBase, type Reader, type UploadInput } from './model.ts'
+import { COLLECTIONS, embeddingOf, type Conversation, type EmbeddingSettings, type IngestJob, type IngestPayload, type KnowledgeBase, type Reader, type UploadInput } from './model.ts'
 import { detectFormat, parseDocument } from './text/parse.ts'
 
 export const INGEST_QUEUE = 'rag-ingest'
@@ -66,9 +68,24 @@ export interface CreateKbInput {
   id: string
   name?: string
   description?: string
-  embedding?: { provider?: 'offline'; dimension?: number }
+  embedding?: EmbeddingSpec
   chunking?: { maxTokens?: number; overlapTokens?: number }
 }
+
+/** What a caller asks for: the offline embedder, or a model (alias) of the project's LLM gateway. */
+export interface EmbeddingSpec {
+  provider?: 'offline' | 'gateway'
+  /** gateway: the embedding model or alias (default `default-embed`). */
+  model?: string
+  /** offline: the vector length (default 512). gateway: asked of the model; default the model's own. */
+  dimension?: number
+}
+
+export const OFFLINE_EMBEDDING_MODEL = 'dyad-offline-1'
+const OFFLINE_DEFAULT_DIMENSION = 512
+const GATEWAY_DEFAULT_MODEL = 'default-embed'
+/** Who ingestion and reindex jobs call the gateway as (their usage is the project's, under this subject). */
+export const INGEST_SUBJECT = 'system:rag-ingest'
 
 export interface AskInput {
   question: string
@@ -94,6 +111,8 @@ export interface SearchInput {
 }
 
 const iso = (d: Date) => d.toISOString()
+const sameEmbedding = (a: EmbeddingSettings, b: EmbeddingSettings) =>
+  a.provider === b.provider && a.model === b.model && a.dimension === b.dimension && (a.sendDimensions ?? false) === (b.sendDimensions ?? false)
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
 
 /** A chunk of a readable document only: the policy's condition and "indexed completely". */
@@ -120,7 +139,31 @@ export function createRagService(deps: RagServiceDeps) {
     return doc.body
   }
 
-  const embedderFor = (projectId: string, kb: KnowledgeBase, version: number) => models.embedder(projectId, kb, version)
+  /**
+   * The embedder of one index version: a gateway model's (calls count against `caller`: the
+   * searching caller, or the ingestion identity), or the offline one on the version's learned model.
+   */
+  async function embedderFor(projectId: string, kb: KnowledgeBase, version: number, caller?: LlmCaller): Promise<Embedder> {
+    const e = embeddingOf(kb, version)
+    if (e.provider === 'gateway') {
+      return createGatewayEmbedder({ llm, caller: caller ?? { projectId, subject: INGEST_SUBJECT }, model: e.model, dimension: e.dimension, sendDimensions: e.sendDimensions === true })
+    }
+    return (await models.version(projectId, kb, version)).embedder
+  }
+
+  /** The settings a spec asks for; a gateway model is asked once for its dimension (so a wrong alias fails here, not in a job). */
+  async function resolveEmbedding(projectId: string, spec: EmbeddingSpec, caller: LlmCaller): Promise<EmbeddingSettings> {
+    if ((spec.provider ?? 'offline') === 'offline') {
+      if (spec.model !== undefined && spec.model !== OFFLINE_EMBEDDING_MODEL) {
+        throw RagErrors.invalidEmbedder(`The offline provider has one model, ${OFFLINE_EMBEDDING_MODEL}; for ${spec.model} use provider "gateway".`)
+      }
+      return { provider: 'offline', model: OFFLINE_EMBEDDING_MODEL, dimension: spec.dimension ?? OFFLINE_DEFAULT_DIMENSION }
+    }
+    const model = spec.model ?? GATEWAY_DEFAULT_MODEL
+    const dimension = await probeDimension(llm, { ...caller, projectId }, model, spec.dimension)
+    if (dimension < 16 || dimension > 4_000) throw RagErrors.embeddingInvalid(`The model ${model} answers with ${dimension} dimensions; an index takes 16 to 4,000.`)
+    return { provider: 'gateway', model, dimension, ...(spec.dimension !== undefined ? { sendDimensions: true } : {}) }
+  }
   const forgetKb = (projectId: string, kbId: string) => void kbCache.delete(`${projectId}/${kbId}`)
 
   async function accessFor(projectId: string, reader: Reader): Promise<AccessCondition> {
@@ -128,22 +171,23 @@ export function createRagService(deps: RagServiceDeps) {
     return readable(cond)
   }
 
-  async function createKb(projectId: string, input: CreateKbInput, actor: string, extra: { metadata?: Record<string, string> } = {}): Promise<KnowledgeBase> {
+  async function createKb(projectId: string, input: CreateKbInput, actor: string, extra: { metadata?: Record<string, string>; caller?: LlmCaller } = {}): Promise<KnowledgeBase> {
     const maxTokens = input.chunking?.maxTokens ?? 400
     const overlapTokens = input.chunking?.overlapTokens ?? 60
     if (overlapTokens >= maxTokens) throw RagErrors.invalidChunking('overlapTokens must be smaller than maxTokens.')
+    if (await appData.get(projectId, COLLECTIONS.kbs, input.id)) throw RagErrors.kbExists(`Knowledge base ${input.id} already exists.`)
+    const embedding = await resolveEmbedding(projectId, input.embedding ?? {}, extra.caller ?? { projectId, subject: actor })
     const kb: KnowledgeBase = {
       id: input.id,
       name: input.name ?? input.id,
       description: input.description ?? '',
-      embedding: { provider: 'offline', model: 'dyad-offline-1', dimension: input.embedding?.dimension ?? 512 },
+      embedding,
       chunking: { maxTokens, overlapTokens },
       indexVersion: 1,
       createdAt: iso(now()),
       createdBy: actor,
       ...(extra.metadata ? { metadata: extra.metadata } : {}),
     }
-    if (await appData.get(projectId, COLLECTIONS.kbs, kb.id)) throw RagErrors.kbExists(`Knowledge base ${kb.id} already exists.`)
     // Storage first: if the record's write fails, a retry finds the storage there (idempotent).
     await store.ensureKnowledgeBase(projectId, kb.id, kb.embedding.dimension)
     try {
@@ -170,9 +214,10 @@ export function createRagService(deps: RagServiceDeps) {
 
   /**
    * Starts a reindex: the next index version with a corpus model learned from the base's own text
-   * (reindex.ts). The serving version answers searches until the new one is complete. One at a time.
+   * (reindex.ts), embedded by a new model when `embedding` changes it. The serving version answers
+   * searches until the new one is complete. One at a time.
    */
-  async function reindex(projectId: string, kbId: string): Promise<IngestJob> {
+  async function reindex(projectId: string, kbId: string, change?: EmbeddingSettings): Promise<IngestJob> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const doc = await appData.get<KnowledgeBase>(projectId, COLLECTIONS.kbs, kbId)
       if (!doc) throw RagStoreErrors.kbNotFound(`Knowledge base ${kbId} does not exist in this project.`)
@@ -181,7 +226,7 @@ export function createRagService(deps: RagServiceDeps) {
       const jobId = `job_${randomUUID().replaceAll('-', '')}`
       const version = Math.max(doc.body.indexVersion, ...(doc.body.trainedVersions ?? [])) + 1
       try {
-        await appData.put(projectId, COLLECTIONS.kbs, kbId, { ...doc.body, pending: { version, jobId } }, { ifMatch: doc.etag })
+        await appData.put(projectId, COLLECTIONS.kbs, kbId, { ...doc.body, pending: { version, jobId, ...(change ? { embedding: change } : {}) } }, { ifMatch: doc.etag })
       } catch (err) {
         if (AppDataErrors.preconditionFailed.is(err)) continue
         throw err
@@ -195,6 +240,35 @@ export function createRagService(deps: RagServiceDeps) {
       return job
     }
     throw RagErrors.documentConflict('The knowledge base kept changing; try again.')
+  }
+
+  /**
+   * Renames a base, or changes its embedding model: a different model (same dimension: the index
+   * keeps its own) starts a reindex that builds the next version with it.
+   */
+  async function updateKb(projectId: string, kbId: string, patch: { name?: string; description?: string; embedding?: EmbeddingSpec }, caller: LlmCaller) {
+    const current = await getKb(projectId, kbId, true)
+    const wanted = patch.embedding ? await resolveEmbedding(projectId, patch.embedding, caller) : undefined
+    const change = wanted && !sameEmbedding(wanted, current.embedding) ? wanted : undefined
+    if (change && change.dimension !== current.embedding.dimension) {
+      throw RagErrors.dimensionChange(`Knowledge base ${kbId} has ${current.embedding.dimension} dimensions; ${change.model} gives ${change.dimension}.`)
+    }
+    const job = change ? await reindex(projectId, kbId, change) : undefined
+    if (patch.name !== undefined || patch.description !== undefined) {
+      for (let attempt = 0; ; attempt++) {
+        const doc = await appData.get<KnowledgeBase>(projectId, COLLECTIONS.kbs, kbId)
+        if (!doc) throw RagStoreErrors.kbNotFound(`Knowledge base ${kbId} does not exist in this project.`)
+        const next = { ...doc.body, ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.description !== undefined ? { description: patch.description } : {}) }
+        try {
+          await appData.put(projectId, COLLECTIONS.kbs, kbId, next, { ifMatch: doc.etag })
+          break
+        } catch (err) {
+          if (!AppDataErrors.preconditionFailed.is(err) || attempt >= 4) throw err
+        }
+      }
+    }
+    forgetKb(projectId, kbId)
+    return { knowledgeBase: await getKb(projectId, kbId, true), ...(job ? { job } : {}) }
   }
 
   async function upload(projectId: string, kbId: string, input: UploadInput) {
@@ -294,14 +368,15 @@ export function createRagService(deps: RagServiceDeps) {
    * a learned corpus model, keyword candidates from full text are re-scored by BM25 (rerank.ts) and
    * the hybrid fuses those with the vector list here; before that, the store's own modes answer.
    */
-  async function search(projectId: string, kbId: string, reader: Reader, q: SearchInput): Promise<SearchHit[]> {
+  async function search(projectId: string, kbId: string, reader: Reader, q: SearchInput, caller?: LlmCaller): Promise<SearchHit[]> {
     const kb = await getKb(projectId, kbId)
     const mode = q.mode ?? 'hybrid'
     const k = q.k ?? 10
     // z-score fusion by default: on msmarco-5k through this pipeline it beat RRF (README, RAG).
     const fusion = q.fusion ?? 'zscore'
     const [access, version] = await Promise.all([accessFor(projectId, reader), models.version(projectId, kb, kb.indexVersion)])
-    const embedding = mode === 'keyword' ? undefined : (await version.embedder.embed([q.query]))[0]
+    const embedder = mode === 'keyword' ? undefined : await embedderFor(projectId, kb, kb.indexVersion, caller ?? { projectId, subject: reader.id })
+    const embedding = embedder ? (await embedder.embed([q.query]))[0] : undefined
     const base = { projectId, kbId, filter: q.filter, access, indexVersion: kb.indexVersion }
     const threshold = (hits: SearchHit[]) => (q.scoreThreshold === undefined ? hits : hits.filter((h) => h.score >= q.scoreThreshold!)).slice(0, k)
     if (!version.model || mode === 'vector') {
@@ -329,7 +404,7 @@ export function createRagService(deps: RagServiceDeps) {
    */
   async function ask(projectId: string, kbId: string, reader: Reader, input: AskInput, caller: LlmCaller) {
     const conversation = input.conversationId ? await getConversation(projectId, input.conversationId, reader.id) : undefined
-    const hits = await search(projectId, kbId, reader, { query: input.question, mode: 'hybrid', k: Math.min(input.k ?? 6, MAX_ASK_CHUNKS), filter: input.filter })
+    const hits = await search(projectId, kbId, reader, { query: input.question, mode: 'hybrid', k: Math.min(input.k ?? 6, MAX_ASK_CHUNKS), filter: input.filter }, caller)
     const retrieved = hits.map((h) => ({ documentId: h.documentId, chunkId: h.chunkId, text: h.text, start: h.start, end: h.end, score: h.score, title: h.title }))
     let answer: { text: string; citations: Citation[] }
     let model: string | undefined
@@ -378,7 +453,7 @@ export function createRagService(deps: RagServiceDeps) {
   }
 
   return {
-    createKb, getKb: (p: string, kb: string) => getKb(p, kb, true), listKbs, deleteKb, reindex, models, forgetKb,
+    createKb, getKb: (p: string, kb: string) => getKb(p, kb, true), listKbs, updateKb, deleteKb, reindex: (p: string, kb: string) => reindex(p, kb), models, forgetKb,
     upload, getJob, cancelJob, getDocument, listDocuments, deleteDocument,
     search, countDocuments, ask, getConversation: (p: string, id: string, reader: Reader) => getConversation(p, id, reader.id).then((c) => c.body),
     embedderFor, getKbCached: getKb, onProjectDeleted,

@@ -29,6 +29,21 @@ export interface Fault {
 
 const words = (s: string) => (s.match(/\S+/g) ?? []).length
 
+/**
+ * A deterministic embedding that carries meaning (texts sharing words point the same way), so a
+ * test can check retrieval through a "hosted" model: word counts hashed (FNV-1a) into `dims`, plus
+ * a small constant so no vector is zero. Not normalised, as real providers need not be.
+ */
+function bagOfWords(text: string, dims: number): number[] {
+  const v = Array.from({ length: dims }, () => 0.01)
+  for (const w of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+    let h = 0x811c9dc5
+    for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), 0x01000193) >>> 0
+    v[h % dims]! += 1
+  }
+  return v
+}
+
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content
   if (Array.isArray(content)) return content.map((p: any) => (typeof p?.text === 'string' ? p.text : typeof p?.content === 'string' ? p.content : '')).join(' ')
@@ -74,7 +89,7 @@ export async function startLlmUpstream() {
     if (path.endsWith('/embeddings')) {
       const input: string[] = typeof body.input === 'string' ? [body.input] : body.input
       const dims = body.dimensions ?? 8
-      return json(res, { object: 'list', model: body.model, data: input.map((s, index) => ({ object: 'embedding', index, embedding: Array.from({ length: dims }, (_, i) => (s.length + i) / 100) })), usage: { prompt_tokens: input.reduce((n, s) => n + words(s), 0), total_tokens: input.reduce((n, s) => n + words(s), 0) } })
+      return json(res, { object: 'list', model: body.model, data: input.map((s, index) => ({ object: 'embedding', index, embedding: bagOfWords(s, dims) })), usage: { prompt_tokens: input.reduce((n, s) => n + words(s), 0), total_tokens: input.reduce((n, s) => n + words(s), 0) } })
     }
     const a = analyse(body)
     if (path.endsWith('/count_tokens')) return json(res, { input_tokens: a.inputTokens })

@@ -4,9 +4,10 @@ import type { FastifyInstance } from 'fastify'
 import type { DocumentRecord as StoredDocument } from '../../../src/infra/ports/retrieval.ts'
 import { RagErrors } from '../errors.ts'
 import type { IngestJob, Reader } from '../model.ts'
-import type { RagService } from '../service.ts'
+import type { EmbeddingSpec, RagService } from '../service.ts'
+import { callerOf } from './caller.ts'
 import {
-  AccessSchema, BASE, DocumentRecord, JobRecord, KB, KbRecord, MetadataSchema, RagIdSchema,
+  AccessSchema, BASE, DocumentRecord, EmbeddingSpecSchema, JobRecord, KB, KbRecord, MetadataSchema, RagIdSchema,
   docParams, jobParams, kbParams, projectParams, tags,
 } from '../schemas.ts'
 import type { DocumentFormat } from '../text/types.ts'
@@ -41,7 +42,7 @@ export interface KbRoutesOptions {
 }
 
 export async function kbRoutes(app: FastifyInstance, { service, readerOf, maxDocumentBytes }: KbRoutesOptions) {
-  app.post<{ Params: { projectId: string }; Body: { id: string; name?: string; description?: string; embedding?: { provider?: 'offline'; dimension?: number }; chunking?: { maxTokens?: number; overlapTokens?: number } } }>(`${BASE}/kbs`, {
+  app.post<{ Params: { projectId: string }; Body: { id: string; name?: string; description?: string; embedding?: EmbeddingSpec; chunking?: { maxTokens?: number; overlapTokens?: number } } }>(`${BASE}/kbs`, {
     config: { action: 'rag.kb.write' },
     schema: {
       tags,
@@ -55,11 +56,7 @@ export async function kbRoutes(app: FastifyInstance, { service, readerOf, maxDoc
           id: RagIdSchema,
           name: { type: 'string', maxLength: 200 },
           description: { type: 'string', maxLength: 2000 },
-          embedding: {
-            type: 'object',
-            additionalProperties: false,
-            properties: { provider: { type: 'string', enum: ['offline'] }, dimension: { type: 'integer', minimum: 16, maximum: 2000 } },
-          },
+          embedding: EmbeddingSpecSchema,
           chunking: {
             type: 'object',
             additionalProperties: false,
@@ -69,7 +66,7 @@ export async function kbRoutes(app: FastifyInstance, { service, readerOf, maxDoc
       },
       response: { 201: KbRecord },
     },
-    handler: async (req, reply) => reply.code(201).send(await service.createKb(req.params.projectId, req.body, req.principal.subject)),
+    handler: async (req, reply) => reply.code(201).send(await service.createKb(req.params.projectId, req.body, req.principal.subject, { caller: callerOf(req) })),
   })
   app.get<{ Params: { projectId: string }; Querystring: { cursor?: string } }>(`${BASE}/kbs`, {
     config: { action: 'rag.kb.read' },
@@ -99,6 +96,29 @@ export async function kbRoutes(app: FastifyInstance, { service, readerOf, maxDoc
       response: { 202: JobRecord },
     },
     handler: async (req, reply) => reply.code(202).send(await service.reindex(req.params.projectId, req.params.kbId)),
+  })
+
+  app.patch<{ Params: { projectId: string; kbId: string }; Body: { name?: string; description?: string; embedding?: EmbeddingSpec } }>(KB, {
+    config: { action: 'rag.kb.write' },
+    schema: {
+      tags,
+      summary: "Rename a knowledge base or change its embedding model: a new model re-embeds the base in a reindex job (202 with the job; the current index serves until the new one is complete); otherwise 200",
+      params: kbParams,
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: { name: { type: 'string', maxLength: 200 }, description: { type: 'string', maxLength: 2000 }, embedding: EmbeddingSpecSchema },
+      },
+      response: {
+        200: { type: 'object', required: ['knowledgeBase'], properties: { knowledgeBase: KbRecord } },
+        202: { type: 'object', required: ['knowledgeBase', 'job'], properties: { knowledgeBase: KbRecord, job: JobRecord } },
+      },
+    },
+    handler: async (req, reply) => {
+      const res = await service.updateKb(req.params.projectId, req.params.kbId, req.body, callerOf(req))
+      return reply.code(res.job ? 202 : 200).send(res)
+    },
   })
 
   // Base64 grows the body by a third; the document limit itself is checked on the decoded bytes.

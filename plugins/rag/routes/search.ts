@@ -6,6 +6,7 @@ import type { Reader } from '../model.ts'
 import type { AskInput, RagService } from '../service.ts'
 import { CitationRecord, HitRecord, KB, BASE, conversationParams, kbParams, tags } from '../schemas.ts'
 import type { KbRoutesOptions } from './kbs.ts'
+import { callerOf } from './caller.ts'
 
 const filter = { $ref: 'RagFilter#' }
 const searchBody = {
@@ -55,7 +56,7 @@ export async function searchRoutes(app: FastifyInstance, { service, readerOf }: 
   app.post<{ Params: { projectId: string; kbId: string }; Body: { query: string; mode: SearchMode; k: number; filter?: MetadataFilter; weights?: { vector: number; keyword: number }; fusion?: 'rrf' | 'zscore'; rrfK?: number; scoreThreshold?: number } }>(`${KB}/search`, {
     config: { action: 'rag.search', readOnly: true },
     schema: { tags, summary: 'Search the chunks the caller may read: vector, keyword or hybrid (RRF), with metadata filters', params: kbParams, body: searchBody, response: { 200: { type: 'object', required: ['hits'], properties: { hits: { type: 'array', items: HitRecord } } } } },
-    handler: async (req) => ({ hits: await service.search(req.params.projectId, req.params.kbId, await readerOf(req), req.body) }),
+    handler: async (req) => ({ hits: await service.search(req.params.projectId, req.params.kbId, await readerOf(req), req.body, callerOf(req)) }),
   })
   app.post<{ Params: { projectId: string; kbId: string }; Body: { filter?: MetadataFilter } }>(`${KB}/count`, {
     config: { action: 'rag.search', readOnly: true },
@@ -80,7 +81,7 @@ export async function searchRoutes(app: FastifyInstance, { service, readerOf }: 
     handler: async (req, reply) => {
       const reader: Reader = await readerOf(req)
       const { stream, ...input } = req.body
-      const caller = { projectId: req.params.projectId, subject: req.principal.subject, keyId: req.principal.keyId, requestId: String(req.id) }
+      const caller = callerOf(req)
       if (!stream) return service.ask(req.params.projectId, req.params.kbId, reader, input, caller)
       // The answer is composed before the first byte, so a failure is still a normal error response.
       const res = await service.ask(req.params.projectId, req.params.kbId, reader, input, caller)
