@@ -271,6 +271,17 @@ export function createRagService(deps: RagServiceDeps) {
     return { knowledgeBase: await getKb(projectId, kbId, true), ...(job ? { job } : {}) }
   }
 
+  /**
+   * The id of an upload that names none: derived from the content, so concurrent uploads of the
+   * same bytes (one DC or both) all write one document where check-then-insert would make several.
+   * A random id only when a replace has since put other content under the derived one.
+   */
+  async function contentId(projectId: string, kbId: string, contentHash: string): Promise<string> {
+    const derived = `doc_${contentHash.slice(0, 32)}`
+    const existing = await store.getDocument(projectId, kbId, derived)
+    return !existing || existing.contentHash === contentHash ? derived : `doc_${randomUUID().replaceAll('-', '')}`
+  }
+
   async function upload(projectId: string, kbId: string, input: UploadInput) {
     const kb = await getKb(projectId, kbId, true)
     if (input.bytes.length > limits.maxDocumentBytes) {
@@ -284,8 +295,10 @@ export function createRagService(deps: RagServiceDeps) {
       return { document: same, deduplicated: true as const, job: undefined }
     }
     const parsed = await parseDocument(input.bytes, format, { maxChars: limits.maxDocumentChars, timeoutMs: limits.parseTimeoutMs })
-    const id = input.id ?? `doc_${randomUUID().replaceAll('-', '')}`
+    const id = input.id ?? (await contentId(projectId, kbId, contentHash))
     const previous = await store.getDocument(projectId, kbId, id)
+    // The same bytes landed under this id since the check above (a concurrent upload): one document.
+    if (previous && previous.contentHash === contentHash && previous.status !== 'failed') return { document: previous, deduplicated: true as const, job: undefined }
     const at = iso(now())
     const title = input.title ?? parsed.title ?? input.filename
     const document = {

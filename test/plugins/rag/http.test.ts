@@ -155,6 +155,15 @@ t.test('uploads that cannot be indexed fail clearly and leave the knowledge base
   t.equal(dup.statusCode, 200)
   t.same({ deduplicated: dup.json().deduplicated, id: dup.json().document.id }, { deduplicated: true, id: 'a' }, 'the same content is a no-op')
 
+  // Concurrent uploads of the same new bytes: one document, one set of chunks.
+  const same = await Promise.all(Array.from({ length: 5 }, () => up({ text: 'Rome is the capital of Italy.', access: { public: true } })))
+  t.same(same.map((r) => r.statusCode).filter((c) => c !== 200 && c !== 202), [], same.map((r) => r.body).join('\n'))
+  t.equal(new Set(same.map((r) => r.json().document.id)).size, 1, 'every upload names the same document')
+  for (const r of same) if (r.json().job) t.equal((await waitJob(app, bob, r.json().job.id)).state, 'succeeded')
+  const rome = (await app.inject({ method: 'POST', url: `${KB}/search`, headers: bob, payload: { query: 'Rome Italy', mode: 'keyword', k: 20 } })).json().hits
+  t.same(rome.map((h: { text: string }) => h.text), ['Rome is the capital of Italy.'], 'indexed once')
+  t.equal((await app.inject({ method: 'DELETE', url: `${KB}/documents/${same[0]!.json().document.id}`, headers: bob })).statusCode, 204)
+
   const replaced = await up({ id: 'a', text: 'Berlin is the capital of Germany.', access: { public: true } })
   t.equal(replaced.statusCode, 202)
   await waitJob(app, bob, replaced.json().job.id)
