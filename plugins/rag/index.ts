@@ -26,7 +26,7 @@ export async function createRagDomain(ctx: ServiceContext) {
   const { config, log } = ctx
   const { retrieval: store, appData, jobs } = ctx.ports
   const service = createRagService({ store, appData, jobs, filters: ctx.filters, llm: ctx.llm, limits: config.rag })
-  const handle = createIngestHandler({ store, appData, getKb: service.getKb, embedderFor: service.embedderFor, log })
+  const handle = createIngestHandler({ store, appData, getKb: service.getKb, embedderFor: service.embedderFor, afterPublish: service.maybeReindex, log })
   await jobs.work<IngestJobPayload>(INGEST_QUEUE, { concurrency: config.rag.ingestConcurrency }, handle)
   const reindex = createReindexHandler({ store, appData, models: service.models, embedderFor: service.embedderFor, kbCacheMs: KB_CACHE_MS, forgetKb: service.forgetKb })
   await jobs.work<ReindexPayload>(REINDEX_QUEUE, { concurrency: 1 }, reindex)

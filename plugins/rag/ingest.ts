@@ -30,6 +30,8 @@ export interface IngestDeps {
   appData: AppDataStore
   getKb(projectId: string, kbId: string): Promise<KnowledgeBase>
   embedderFor(projectId: string, kb: KnowledgeBase, version: number): Promise<Embedder>
+  /** After a document is published: start a reindex if the base has grown enough (service.maybeReindex). */
+  afterPublish?(projectId: string, kbId: string): Promise<void>
   now?: () => Date
   log?: { warn(obj: object, msg: string): void }
 }
@@ -83,6 +85,8 @@ export function createIngestHandler(deps: IngestDeps) {
       kb = await deps.getKb(p.projectId, p.kbId)
       if (!written.has(kb.indexVersion)) await index(kb.indexVersion, false)
       await update(p, { state: 'succeeded', progress: { percent: 100, chunksDone: total, chunksTotal: total } })
+      // Best effort: the document is published either way, and the next one checks again.
+      await deps.afterPublish?.(p.projectId, p.kbId).catch((err) => deps.log?.warn({ err, kbId: p.kbId }, 'automatic reindex not started'))
     } catch (err) {
       if (job.signal.aborted || (err as Error)?.message === 'cancelled') return
       // A client-class error (the document cannot be indexed) is final; anything else is retried by

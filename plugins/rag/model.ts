@@ -39,6 +39,8 @@ export interface KnowledgeBase {
   indexVersion: number
   /** Index versions whose embedder has a corpus model learned from this base's text (reindex.ts). */
   trainedVersions?: number[]
+  /** Ready documents in the base when the serving version's corpus model was learned (automatic reindexing doubles from it). */
+  trainedDocs?: number
   /** A reindex building the next version beside the serving one (with a new embedding model, when it changes one). */
   pending?: { version: number; jobId: string; embedding?: EmbeddingSettings }
   createdAt: string

@@ -116,7 +116,7 @@ export function createReindexHandler(deps: ReindexDeps) {
     }
     const from = kb.indexVersion
     try {
-      const total = await store.countDocuments(p.projectId, p.kbId, { op: 'true' })
+      const total = await store.countDocuments(p.projectId, p.kbId, { op: 'eq', field: { path: ['status'] }, value: 'ready' })
       if (!(await models.has(p.projectId, p.kbId, p.version))) {
         // A seeded reservoir sample keeps learning bounded for any size of base.
         const texts: string[] = []
@@ -138,7 +138,7 @@ export function createReindexHandler(deps: ReindexDeps) {
       kb = await updateKb(p, (k) => (k.pending?.version !== p.version || (k.trainedVersions ?? []).includes(p.version) ? undefined : { ...k, trainedVersions: [...(k.trainedVersions ?? []), p.version] }))
       if (!kb) return
       await pass(p, kb, from, p.version, ctx.signal, total)
-      kb = await updateKb(p, (k) => (k.pending?.version !== p.version ? undefined : { ...k, indexVersion: p.version, embedding: embeddingOf(k, p.version), pending: undefined, trainedVersions: (k.trainedVersions ?? []).filter((v) => v >= from) }))
+      kb = await updateKb(p, (k) => (k.pending?.version !== p.version ? undefined : { ...k, indexVersion: p.version, embedding: embeddingOf(k, p.version), trainedDocs: total, pending: undefined, trainedVersions: (k.trainedVersions ?? []).filter((v) => v >= from) }))
       if (!kb || kb.indexVersion !== p.version) return
       await pass(p, kb, from, p.version, ctx.signal, total)
       // Processes that cached the old record search the old version until their cache expires.

@@ -75,6 +75,7 @@ export const KbRecord = {
     chunking: { type: 'object', required: ['maxTokens', 'overlapTokens'], properties: { maxTokens: { type: 'integer' }, overlapTokens: { type: 'integer' } } },
     indexVersion: { type: 'integer' },
     trainedVersions: { type: 'array', items: { type: 'integer' } },
+    trainedDocs: { type: 'integer' },
     pending: { type: 'object', properties: { version: { type: 'integer' }, jobId: { type: 'string' }, embedding: EmbeddingRecord } },
     createdAt: { type: 'string' },
     createdBy: { type: 'string' },

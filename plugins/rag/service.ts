@@ -52,6 +52,8 @@ export interface RagLimits {
   maxDocumentBytes: number
   maxDocumentChars: number
   parseTimeoutMs: number
+  /** Ready documents at which an offline-embedded base reindexes by itself (0: never). */
+  autoReindexDocuments?: number
 }
 
 export interface RagServiceDeps {
@@ -240,6 +242,28 @@ export function createRagService(deps: RagServiceDeps) {
       return job
     }
     throw RagErrors.documentConflict('The knowledge base kept changing; try again.')
+  }
+
+  /**
+   * A base learns by itself: its first corpus model once it has `autoReindexDocuments` ready
+   * documents, a new one whenever it has doubled since (so the work stays proportional to the
+   * base: each document is re-embedded a bounded number of times). Offline embedder only: a hosted
+   * model's re-embedding is billed, so there a reindex stays the caller's decision. Called by the
+   * ingestion job after it published a document.
+   */
+  async function maybeReindex(projectId: string, kbId: string): Promise<void> {
+    const min = limits.autoReindexDocuments ?? 0
+    if (min <= 0) return
+    const kb = await getKb(projectId, kbId)
+    if (kb.pending || kb.embedding.provider !== 'offline') return
+    const ready = await store.countDocuments(projectId, kbId, readable({ op: 'true' }))
+    if (ready < Math.max(min, 2 * (kb.trainedDocs ?? 0))) return
+    try {
+      await reindex(projectId, kbId)
+    } catch (err) {
+      // Another process's job (or the caller's) got there first.
+      if (!RagErrors.reindexInProgress.is(err)) throw err
+    }
   }
 
   /**
@@ -469,7 +493,7 @@ export function createRagService(deps: RagServiceDeps) {
     createKb, getKb: (p: string, kb: string) => getKb(p, kb, true), listKbs, updateKb, deleteKb, reindex: (p: string, kb: string) => reindex(p, kb), models, forgetKb,
     upload, getJob, cancelJob, getDocument, listDocuments, deleteDocument,
     search, countDocuments, ask, getConversation: (p: string, id: string, reader: Reader) => getConversation(p, id, reader.id).then((c) => c.body),
-    embedderFor, getKbCached: getKb, onProjectDeleted,
+    embedderFor, getKbCached: getKb, maybeReindex, onProjectDeleted,
   }
 }
 

@@ -176,6 +176,7 @@ export function loadConfig(env: Raw = process.env, cwd = process.cwd()): DyadCon
       maxDocumentChars: v.DYAD_RAG_MAX_DOCUMENT_CHARS,
       parseTimeoutMs: v.DYAD_RAG_PARSE_TIMEOUT_MS,
       ingestConcurrency: v.DYAD_RAG_INGEST_CONCURRENCY,
+      autoReindexDocuments: v.DYAD_RAG_AUTO_REINDEX_DOCUMENTS,
     },
     cms: {
       maxNamespaceBytes: v.DYAD_CMS_MAX_NAMESPACE_BYTES,
