@@ -18,6 +18,7 @@ import { loadConfig } from '../src/config/load.ts'
 import { loadBeir } from '../plugins/rag/eval/beir.ts'
 import { Bm25Index } from '../plugins/rag/eval/bm25.ts'
 import { evaluate, type Metrics, type Run } from '../plugins/rag/eval/metrics.ts'
+import { median, percentile } from './stats.ts'
 
 const ADMIN_KEY = `dyad_evaladmin00000001_${'E'.repeat(43)}`
 const DEPTH = 100
@@ -29,11 +30,6 @@ function bar(label: string, done: number, total: number, started: number) {
   const rate = done / Math.max(0.001, (Date.now() - started) / 1000)
   const line = `${label.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${rate.toFixed(1)}/s`
   process.stderr.write(process.stderr.isTTY ? `\r${line}${done === total ? '\n' : ''}` : `${line}\n`)
-}
-
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0
 }
 
 async function pool<T>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<void>) {
@@ -128,7 +124,7 @@ export async function ragEval(dir: string, opts: { concurrency: number; dimensio
       documents: corpus.length,
       queries: data.queries.length,
       ingest: { seconds: ingestSeconds, documentsPerSecond: corpus.length / ingestSeconds, reindexSeconds },
-      latencyMs: Object.fromEntries(Object.entries(latency).map(([k, xs]) => [k, { p50: percentile(xs, 50), p99: percentile(xs, 99) }])),
+      latencyMs: Object.fromEntries(Object.entries(latency).map(([k, xs]) => [k, { p50: median(xs), p99: percentile([...xs].sort((a, b) => a - b), 99) }])),
       metrics,
     }
   } finally {
