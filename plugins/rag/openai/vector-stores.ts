@@ -16,7 +16,7 @@ import type { AppDataStore } from '../../../src/infra/ports/appdata.ts'
 import type { MetadataFilter } from '../../../src/infra/ports/retrieval.ts'
 import { isDyadError } from '../../../src/shared/errors.ts'
 import { RagErrors } from '../errors.ts'
-import type { IngestJob, Reader } from '../model.ts'
+import { COLLECTIONS, type IngestJob, type Reader } from '../model.ts'
 import type { RagService } from '../service.ts'
 
 const FILES = 'rag.files'
@@ -99,10 +99,13 @@ export function createOpenAiVectorStores(deps: { service: RagService; appData: A
   async function vectorStore(projectId: string, id: string) {
     const kb = await service.getKb(projectId, id)
     const links = (await appData.query<VsFile>(projectId, VS_FILES, { where: { vectorStoreId: id }, limit: 1000 })).items.map((d) => d.body)
+    // The store's job records in one query, not one read per file; a job beyond that page is read on its own.
+    const page = await appData.query<IngestJob>(projectId, COLLECTIONS.jobs, { where: { kbId: id }, limit: 1000 })
+    const jobs = new Map(page.items.map((d) => [d.body.id, d.body]))
     const counts = { in_progress: 0, completed: 0, failed: 0, cancelled: 0, total: links.length }
     let usage = 0
     for (const link of links) {
-      const job = link.jobId ? await service.getJob(projectId, link.jobId).catch(() => undefined) : undefined
+      const job = link.jobId ? (jobs.get(link.jobId) ?? (await service.getJob(projectId, link.jobId).catch(() => undefined))) : undefined
       counts[statusOf(job, link).status]++
       usage += job?.progress.chunksTotal ?? 0
     }
