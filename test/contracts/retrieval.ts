@@ -9,6 +9,7 @@ import type { Test } from 'tap'
 import type { RetrievalHarness } from './retrieval/fixtures.ts'
 import { searchContract } from './retrieval/search.ts'
 import { storageContract } from './retrieval/storage.ts'
+import { versionsContract } from './retrieval/versions.ts'
 
 export type { RetrievalHarness } from './retrieval/fixtures.ts'
 
@@ -17,4 +18,5 @@ export async function retrievalContract(t: Test, make: () => Promise<RetrievalHa
   t.teardown(harness.cleanup)
   storageContract(t, harness.store)
   searchContract(t, harness.store, harness.scans)
+  versionsContract(t, harness.store)
 }

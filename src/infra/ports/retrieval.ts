@@ -71,7 +71,7 @@ export interface SearchQuery {
   mode: SearchMode
   /** Keyword and hybrid modes (websearch syntax: "quoted phrase", -exclude, or). */
   text?: string
-  /** Vector and hybrid modes; its length must be the knowledge base's dimension. */
+  /** Vector and hybrid modes; its length must be the searched index version's dimension. */
   embedding?: Float32Array
   k: number
   filter?: MetadataFilter
@@ -120,6 +120,15 @@ export interface ListOptions {
 export interface RetrievalStore {
   /** Creates the knowledge base's chunk storage and vector index; idempotent. A different dimension than before is RAG_DIMENSION_MISMATCH. */
   ensureKnowledgeBase(projectId: string, kbId: string, dimension: number, opts?: KnowledgeBaseOptions): Promise<void>
+  /**
+   * Declares that index version `version` holds vectors of `dimension` (a reindex with a new
+   * embedding model) and gives it its own HNSW graph when the dimension differs from the base's;
+   * until then every version has the base's dimension. A version already holding vectors of
+   * another length is RAG_DIMENSION_MISMATCH. Idempotent.
+   */
+  declareIndexVersion(projectId: string, kbId: string, version: number, dimension: number): Promise<void>
+  /** Deletes one index version: its chunks, its graph and its declared dimension. Idempotent. */
+  dropIndexVersion(projectId: string, kbId: string, version: number): Promise<void>
   /** Inserts or replaces the document row (chunks are kept). The knowledge base must exist (RAG_KB_NOT_FOUND). */
   upsertDocument(projectId: string, doc: DocumentRecord): Promise<void>
   /**

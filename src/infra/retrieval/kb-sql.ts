@@ -5,6 +5,7 @@
  */
 import type { SqlExecutor } from '../ports/sql.ts'
 import { RagStoreErrors } from './errors.ts'
+import { checkIndexVersion } from './validate.ts'
 
 export interface KbInfo {
   key: number
@@ -66,6 +67,76 @@ export async function createKbStorage(tx: SqlExecutor, kb: KbInfo): Promise<void
   // Cosine HNSW over the cast to this knowledge base's dimension; built on an empty table, then
   // maintained on insert.
   await tx.exec(`CREATE INDEX IF NOT EXISTS ${table}_hnsw ON ${table} USING hnsw ((embedding::${vectorCast(dim)}) ${opsClass(dim)})`)
+}
+
+const fullIndex = (key: number) => `${partitionName(key)}_hnsw`
+const versionIndex = (key: number, version: number) => `${partitionName(key)}_v${checkIndexVersion(version)}_hnsw`
+
+async function hasIndex(tx: SqlExecutor, name: string): Promise<boolean> {
+  const res = await tx.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [name])
+  return res.rows[0]!.ok === true
+}
+
+/**
+ * The dimension of one index version's vectors: its own when a reindex declared one
+ * (rag_index_versions), else the knowledge base's. Without a version (a search across versions),
+ * the base's, which holds only while no version has another: else RAG_QUERY_INVALID.
+ */
+export async function versionDimension(tx: SqlExecutor, kb: KbInfo, version: number | undefined): Promise<number> {
+  const res = await tx.query<{ version: number; dimension: number }>(
+    version === undefined ? 'SELECT version, dimension FROM rag_index_versions WHERE kb_key = $1 AND dimension <> $2 LIMIT 1' : 'SELECT version, dimension FROM rag_index_versions WHERE kb_key = $1 AND version = $2',
+    [kb.key, version === undefined ? kb.dimension : version],
+  )
+  const row = res.rows[0]
+  if (version === undefined) {
+    if (row) throw RagStoreErrors.queryInvalid('This knowledge base has index versions of different dimensions: name the indexVersion to search.')
+    return kb.dimension
+  }
+  return row ? checkDimension(Number(row.dimension)) : kb.dimension
+}
+
+async function createVersionGraph(tx: SqlExecutor, kb: KbInfo, version: number, dimension: number): Promise<void> {
+  const cast = vectorCast(dimension)
+  await tx.exec(`CREATE INDEX IF NOT EXISTS ${versionIndex(kb.key, version)} ON ${partitionName(kb.key)} USING hnsw ((embedding::${cast}) ${opsClass(dimension)}) WHERE index_version = ${checkIndexVersion(version)}`)
+}
+
+/**
+ * Declares index version `version` with vectors of `dimension`; callers hold the knowledge base's
+ * row lock. While every version has the base's dimension the partition-wide index serves them all
+ * and nothing changes. The first version of another dimension switches the partition to one
+ * partial index per version (built for each version already there, then the partition-wide index
+ * and the dimension CHECK go), because one expression index cannot cast vectors of two lengths.
+ * A version that already holds vectors of another length is RAG_DIMENSION_MISMATCH.
+ */
+export async function declareIndexVersion(tx: SqlExecutor, kb: KbInfo, version: number, dimension: number): Promise<void> {
+  const table = partitionName(kb.key)
+  const d = checkDimension(dimension)
+  await tx.query(`SELECT set_config('lock_timeout', '10s', true)`)
+  const other = await tx.query(`SELECT 1 FROM ${table} WHERE index_version = $1 AND vector_dims(embedding) <> $2 LIMIT 1`, [version, d])
+  if (other.rows.length > 0) throw RagStoreErrors.dimensionMismatch(`Index version ${version} already holds vectors of another dimension than ${d}.`)
+  const partitionWide = await hasIndex(tx, fullIndex(kb.key))
+  if (partitionWide && d === kb.dimension) return
+  if (partitionWide) {
+    const present = await tx.query<{ v: number }>(`SELECT DISTINCT index_version AS v FROM ${table}`)
+    for (const { v } of present.rows) await createVersionGraph(tx, kb, Number(v), await versionDimension(tx, kb, Number(v)))
+    await tx.exec(`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${table}_dim`)
+    await tx.exec(`DROP INDEX IF EXISTS ${fullIndex(kb.key)}`)
+  }
+  const before = await versionDimension(tx, kb, version)
+  if (before !== d) await tx.exec(`DROP INDEX IF EXISTS ${versionIndex(kb.key, version)}`)
+  await tx.query(
+    'INSERT INTO rag_index_versions (kb_key, version, dimension) VALUES ($1, $2, $3) ON CONFLICT (kb_key, version) DO UPDATE SET dimension = EXCLUDED.dimension',
+    [kb.key, version, d],
+  )
+  await createVersionGraph(tx, kb, version, d)
+}
+
+/** Deletes a version's chunks, its graph and its declaration. */
+export async function dropIndexVersion(tx: SqlExecutor, kb: KbInfo, version: number): Promise<void> {
+  await tx.query(`SELECT set_config('lock_timeout', '10s', true)`)
+  await tx.query(`DELETE FROM ${partitionName(kb.key)} WHERE index_version = $1`, [version])
+  await tx.exec(`DROP INDEX IF EXISTS ${versionIndex(kb.key, version)}`)
+  await tx.query('DELETE FROM rag_index_versions WHERE kb_key = $1 AND version = $2', [kb.key, version])
 }
 
 export async function dropKbStorage(tx: SqlExecutor, key: number): Promise<void> {

@@ -14,7 +14,7 @@ import { compileAccessCondition } from './access-sql.ts'
 import { compileMetadataFilter } from './filter-sql.ts'
 import { partitionName, vectorCast, type KbInfo } from './kb-sql.ts'
 import { SqlParams } from './predicate-sql.ts'
-import { vectorText } from './validate.ts'
+import { checkIndexVersion, vectorText } from './validate.ts'
 
 export interface SearchTuning {
   /** hnsw.ef_search (candidates kept while walking the graph); raised to the list length when that is larger. pgvector caps it at 1000. */
@@ -51,7 +51,9 @@ function scope(q: SearchQuery, params: SqlParams, chunkSide = false): string {
   const kb = params.add(q.kbId)
   const conds = [`d.project_id = ${project}`, `d.kb_id = ${kb}`]
   if (chunkSide) conds.push(`c.project_id = ${project}`, `c.kb_id = ${kb}`)
-  if (q.indexVersion !== undefined) conds.push(`c.index_version = ${params.add(q.indexVersion)}`)
+  // A literal (a checked integer), not a parameter: a version's partial HNSW index (kb-sql.ts,
+  // declareIndexVersion) is chosen only when the planner can prove its predicate from the query.
+  if (q.indexVersion !== undefined) conds.push(`c.index_version = ${checkIndexVersion(q.indexVersion)}`)
   conds.push(compileAccessCondition(q.access, 'd', params))
   if (q.filter !== undefined) conds.push(compileMetadataFilter(q.filter, 'd.metadata', params))
   return conds.join(' AND ')

@@ -19,7 +19,7 @@ import type {
 import { compileAccessCondition } from './access-sql.ts'
 import { RagStoreErrors } from './errors.ts'
 import { compileMetadataFilter } from './filter-sql.ts'
-import { checkDimension, createKbStorage, dropKbStorage, kbInfo, partitionName, requireKb } from './kb-sql.ts'
+import { checkDimension, createKbStorage, declareIndexVersion, dropIndexVersion, dropKbStorage, kbInfo, partitionName, requireKb, versionDimension } from './kb-sql.ts'
 import { SqlParams } from './predicate-sql.ts'
 import { checkQuery } from './query-check.ts'
 import { fuse, fuseZScore } from './fusion.ts'
@@ -123,6 +123,28 @@ export function createSqlRetrievalStore(opts: SqlRetrievalStoreOptions): Retriev
       })
     },
 
+    async declareIndexVersion(projectId, kbId, version, dimension) {
+      checkId('projectId', projectId)
+      checkId('kbId', kbId)
+      checkIndexVersion(version)
+      checkDimension(dimension)
+      await db.transaction(async (tx) => {
+        const kb = await kbInfo(tx, projectId, kbId, true)
+        if (!kb) throw RagStoreErrors.kbNotFound(`Knowledge base ${kbId} does not exist in this project.`)
+        await declareIndexVersion(tx, kb, version, dimension)
+      })
+    },
+
+    async dropIndexVersion(projectId, kbId, version) {
+      checkId('projectId', projectId)
+      checkId('kbId', kbId)
+      checkIndexVersion(version)
+      await db.transaction(async (tx) => {
+        const kb = await kbInfo(tx, projectId, kbId, true)
+        if (kb) await dropIndexVersion(tx, kb, version)
+      })
+    },
+
     async upsertDocument(projectId, doc) {
       checkId('projectId', projectId)
       checkDocument(doc)
@@ -187,7 +209,7 @@ export function createSqlRetrievalStore(opts: SqlRetrievalStoreOptions): Retriev
       checkIndexVersion(indexVersion)
       await db.transaction(async (tx) => {
         const kb = await requireKb(tx, projectId, kbId)
-        checkChunks(chunks, kb.dimension)
+        checkChunks(chunks, await versionDimension(tx, kb, indexVersion))
         // FOR KEY SHARE: a concurrent delete of the document waits for these chunks, then takes them with it.
         const doc = await tx.query('SELECT 1 FROM rag_documents WHERE project_id = $1 AND kb_id = $2 AND id = $3 FOR KEY SHARE', [projectId, kbId, documentId])
         if (doc.rowCount === 0) throw RagStoreErrors.documentNotFound(`Document ${documentId} does not exist in knowledge base ${kbId}.`)
@@ -255,9 +277,11 @@ export function createSqlRetrievalStore(opts: SqlRetrievalStoreOptions): Retriev
       const checked = checkQuery(q)
       checkScope(checked)
       return db.transaction(async (tx) => {
-        const kb = await requireKb(tx, checked.projectId, checked.kbId)
+        const base = await requireKb(tx, checked.projectId, checked.kbId)
+        // The searched version's dimension: the one its vectors, graph and casts have.
+        const kb = checked.mode === 'keyword' ? base : { ...base, dimension: await versionDimension(tx, base, checked.indexVersion) }
         if (checked.embedding !== undefined && checked.embedding.length !== kb.dimension) {
-          throw RagStoreErrors.dimensionMismatch(`The query embedding has ${checked.embedding.length} dimensions; the knowledge base has ${kb.dimension}.`)
+          throw RagStoreErrors.dimensionMismatch(`The query embedding has ${checked.embedding.length} dimensions; the index has ${kb.dimension}.`)
         }
         let hits: SearchHit[]
         if (checked.mode === 'vector') hits = await vectorList(tx, kb, checked, checked.k, tuning, opts.onVectorScan)
