@@ -21,6 +21,5 @@ export const RagErrors = {
   uploadInvalid: defineError('RAG_UPLOAD_INVALID', 400, 'The upload is not valid.'),
   documentConflict: defineError('RAG_DOCUMENT_CONFLICT', 409, 'The document changed while this request was working on it.'),
   embeddingInvalid: defineError('RAG_EMBEDDING_INVALID', 422, 'The embedding model did not answer with usable vectors of the knowledge base\'s dimension.'),
-  dimensionChange: defineError('RAG_DIMENSION_CHANGE', 409, "A knowledge base's index keeps its dimension; pick a model (or a `dimension`) with the same one, or create a new knowledge base."),
   evalDataTooLarge: defineError('RAG_EVAL_DATA_TOO_LARGE', 413, 'The evaluation data is larger than the limit.'),
 } as const

@@ -4,13 +4,14 @@
  *
  * 1. The KB record names the pending version (set by the API before the job is queued); ingestion
  *    jobs that run from then on also write chunks for it once its model is stored.
- *    A reindex that changes the embedding model (same dimension: the index keeps its own) builds
- *    the pending version with the new model; the record switches to it with the version.
+ *    A reindex that changes the embedding model builds the pending version with the new model
+ *    (declared to the store with its dimension, so it gets its own graph when the length changes);
+ *    the record switches to it with the version.
  * 2. Learn the model in a worker thread from a bounded, seeded sample of the ready documents; store it.
  * 3. Re-embed every ready document's chunks of the serving version into the pending one (skipping
  *    documents already complete there, so a rerun after a crash resumes).
  * 4. Switch `indexVersion`; run pass 3 once more for documents that became ready in between.
- * 5. After every process's knowledge-base cache has expired, drop the old version's chunks.
+ * 5. After every process's knowledge-base cache has expired, drop the old version (chunks and graph).
  * Progress is documents done over documents in the base.
  */
 import type { AppDataStore } from '../../src/infra/ports/appdata.ts'
@@ -116,6 +117,8 @@ export function createReindexHandler(deps: ReindexDeps) {
     }
     const from = kb.indexVersion
     try {
+      // The new version's vectors may have another length (a model change): it gets its own graph.
+      await store.declareIndexVersion(p.projectId, p.kbId, p.version, embeddingOf(kb, p.version).dimension)
       const total = await store.countDocuments(p.projectId, p.kbId, { op: 'eq', field: { path: ['status'] }, value: 'ready' })
       if (!(await models.has(p.projectId, p.kbId, p.version))) {
         // A seeded reservoir sample keeps learning bounded for any size of base.
@@ -143,7 +146,7 @@ export function createReindexHandler(deps: ReindexDeps) {
       await pass(p, kb, from, p.version, ctx.signal, total)
       // Processes that cached the old record search the old version until their cache expires.
       await new Promise((r) => setTimeout(r, deps.kbCacheMs + 1_000))
-      for await (const d of readyDocuments(p)) await store.deleteChunks(p.projectId, p.kbId, d.id, from)
+      if (from !== p.version) await store.dropIndexVersion(p.projectId, p.kbId, from)
       if (from !== p.version) await models.deleteVersion(p.projectId, p.kbId, from)
       await job(p, { state: 'succeeded', progress: { percent: 100, chunksDone: total, chunksTotal: total } })
     } catch (err) {
@@ -152,7 +155,7 @@ export function createReindexHandler(deps: ReindexDeps) {
       // The abandoned version's chunks and model go; the serving version was never touched.
       const after = await updateKb(p, (k) => (k.pending?.version === p.version ? { ...k, pending: undefined, trainedVersions: (k.trainedVersions ?? []).filter((v) => v !== p.version) } : undefined))
       if (after && after.indexVersion !== p.version) {
-        for await (const d of readyDocuments(p)) await store.deleteChunks(p.projectId, p.kbId, d.id, p.version)
+        await store.dropIndexVersion(p.projectId, p.kbId, p.version)
         await models.deleteVersion(p.projectId, p.kbId, p.version)
       }
     }

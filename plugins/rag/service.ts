@@ -267,16 +267,13 @@ export function createRagService(deps: RagServiceDeps) {
   }
 
   /**
-   * Renames a base, or changes its embedding model: a different model (same dimension: the index
-   * keeps its own) starts a reindex that builds the next version with it.
+   * Renames a base, or changes its embedding model: a different model (or dimension) starts a
+   * reindex that builds the next index version with it, beside the serving one.
    */
   async function updateKb(projectId: string, kbId: string, patch: { name?: string; description?: string; embedding?: EmbeddingSpec }, caller: LlmCaller) {
     const current = await getKb(projectId, kbId, true)
     const wanted = patch.embedding ? await resolveEmbedding(projectId, patch.embedding, caller) : undefined
     const change = wanted && !sameEmbedding(wanted, current.embedding) ? wanted : undefined
-    if (change && change.dimension !== current.embedding.dimension) {
-      throw RagErrors.dimensionChange(`Knowledge base ${kbId} has ${current.embedding.dimension} dimensions; ${change.model} gives ${change.dimension}.`)
-    }
     const job = change ? await reindex(projectId, kbId, change) : undefined
     if (patch.name !== undefined || patch.description !== undefined) {
       for (let attempt = 0; ; attempt++) {
