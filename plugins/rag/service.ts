@@ -304,7 +304,8 @@ export function createRagService(deps: RagServiceDeps) {
   }
 
   async function upload(projectId: string, kbId: string, input: UploadInput) {
-    const kb = await getKb(projectId, kbId, true)
+    // Cached: the job reads the record itself, and a base deleted meanwhile is refused by the store.
+    const kb = await getKb(projectId, kbId)
     if (input.bytes.length > limits.maxDocumentBytes) {
       throw RagErrors.documentTooLarge(`The document is ${input.bytes.length} bytes, more than ${limits.maxDocumentBytes} allowed.`)
     }
