@@ -7,18 +7,10 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp } from '../../helpers/app.ts'
 import { createTeam } from '../cms/setup.ts'
+import { until, waitJob } from './jobs.ts'
 
 const P = 'auto'
 const KBS = `/v1/projects/${P}/rag/kbs`
-
-async function until<T>(what: string, f: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const v = await f()
-    if (v !== undefined) return v
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
 
 t.test('a base reindexes itself at the threshold and again when it has doubled', async (t) => {
   const { app } = await buildTestApp(t, { DYAD_RAG_AUTO_REINDEX_DOCUMENTS: '4' })
@@ -27,11 +19,8 @@ t.test('a base reindexes itself at the threshold and again when it has doubled',
   const upload = async (app: FastifyInstance, id: string, doc: string) => {
     const res = await app.inject({ method: 'POST', url: `${KBS}/${id}/documents`, headers: alice, payload: { id: doc, text: `Note ${doc} about tides, bread and chess number ${doc}.`, access: { public: true } } })
     if (res.statusCode !== 202) throw new Error(res.body)
-    const jobId = res.json().job.id
-    await until(`job ${jobId}`, async () => {
-      const j = (await app.inject({ method: 'GET', url: `/v1/projects/${P}/rag/jobs/${jobId}`, headers: alice })).json()
-      return j.state === 'succeeded' ? j : undefined
-    })
+    const job = await waitJob(app, alice, P, res.json().job.id)
+    if (job.state !== 'succeeded') throw new Error(JSON.stringify(job))
   }
   for (const [id, embedding] of [['offline', {}], ['hosted', { provider: 'gateway' }]] as const) {
     t.equal((await app.inject({ method: 'POST', url: KBS, headers: alice, payload: { id, embedding } })).statusCode, 201)

@@ -6,22 +6,13 @@
  * index serves, and the switch is seen in where the query vectors come from.
  */
 import t from 'tap'
-import type { FastifyInstance } from 'fastify'
 import { bearer } from '../../helpers/app.ts'
 import { startLlmUpstream } from '../../helpers/llm-upstream.ts'
 import { llmApp } from '../llm/setup.ts'
+import { waitJob } from './jobs.ts'
 
 const P = 'acme'
 const KBS = `/v1/projects/${P}/rag/kbs`
-
-async function waitJob(app: FastifyInstance, headers: Record<string, string>, jobId: string) {
-  for (let i = 0; i < 300; i++) {
-    const job = (await app.inject({ method: 'GET', url: `/v1/projects/${P}/rag/jobs/${jobId}`, headers })).json()
-    if (['succeeded', 'failed', 'cancelled'].includes(job.state)) return job
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`job ${jobId} did not finish`)
-}
 
 const DOCS = {
   tides: 'Tides rise and fall twice a day because the moon pulls the ocean.',
@@ -41,7 +32,7 @@ t.test('gateway embedding models: offline default, hosted with dimensions, error
     for (const [id, text] of Object.entries(DOCS)) {
       const res = await app.inject({ method: 'POST', url: `${KBS}/${kb}/documents`, headers: alice, payload: { id, text, access: { public: true } } })
       t.equal(res.statusCode, 202, res.body)
-      const job = await waitJob(app, alice, res.json().job.id)
+      const job = await waitJob(app, alice, P, res.json().job.id)
       t.equal(job.state, 'succeeded', `${kb}/${id}: ${JSON.stringify(job.error)}`)
     }
   }
@@ -115,7 +106,7 @@ t.test('gateway embedding models: offline default, hosted with dimensions, error
   t.equal(again.json().code, 'RAG_REINDEX_IN_PROGRESS')
   const callsBefore = embeddingCalls().length
   t.equal(await top('moving', 'knight moves in chess'), 'chess', 'searches still answer while the job runs')
-  const done = await waitJob(app, alice, job.id)
+  const done = await waitJob(app, alice, P, job.id)
   t.equal(done.state, 'succeeded', JSON.stringify(done.error))
   const kb = (await app.inject({ method: 'GET', url: `${KBS}/moving`, headers: alice })).json()
   t.match(kb, { indexVersion: 2, embedding: { provider: 'gateway', model: 'emb', dimension: 32 } })
@@ -131,7 +122,7 @@ t.test('gateway embedding models: offline default, hosted with dimensions, error
   // A provider outage during ingestion: the job is retried, not failed.
   up.faults.push({ status: 503 })
   const retried = await app.inject({ method: 'POST', url: `${KBS}/hosted/documents`, headers: alice, payload: { id: 'late', text: 'Volcanoes erupt when magma rises.', access: { public: true } } })
-  const late = await waitJob(app, alice, retried.json().job.id)
+  const late = await waitJob(app, alice, P, retried.json().job.id)
   t.equal(late.state, 'succeeded', JSON.stringify(late.error))
   t.ok(late.attempts >= 2, 'a second attempt after the 503')
 })

@@ -8,6 +8,7 @@
 import t from 'tap'
 import { buildTestApp } from '../../helpers/app.ts'
 import { createTeam } from '../cms/setup.ts'
+import { waitJob } from './jobs.ts'
 
 const P = 'hostile'
 const KB = `/v1/projects/${P}/rag/kbs/kb`
@@ -33,7 +34,7 @@ t.test('hostile documents, queries and filters are refused with 4xx', async (t) 
   for (const [id, text, stored] of [['nul', 'before\u0000after\u0007 bell', 'beforeafter bell'], ['sur', 'broken \ud800 text', 'broken \ufffd text']]) {
     const res = await app.inject({ method: 'POST', url: `${KB}/documents`, headers: alice, payload: { id, text, access: { public: true } } })
     t.equal(res.statusCode, 202, res.body)
-    for (let i = 0; i < 100 && (await app.inject({ method: 'GET', url: `/v1/projects/${P}/rag/jobs/${res.json().job.id}`, headers: alice })).json().state !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 100))
+    t.equal((await waitJob(app, alice, P, res.json().job.id)).state, 'succeeded')
     const hits = (await app.inject({ method: 'POST', url: `${KB}/search`, headers: alice, payload: { query: stored.split(' ')[0], mode: 'keyword' } })).json().hits
     t.equal(hits.find((h: { documentId: string }) => h.documentId === id)?.text, stored, `${id}: normalised, stored and indexed`)
   }

@@ -5,22 +5,13 @@
  * against evaluating the policy document by document, malformed uploads, dedupe, replace, delete.
  */
 import t from 'tap'
-import type { FastifyInstance } from 'fastify'
 import { buildTestApp, bearer, JWT_SECRET } from '../../helpers/app.ts'
 import { signHs256 } from '../../helpers/jwt.ts'
 import { createTeam } from '../cms/setup.ts'
+import { waitJob } from './jobs.ts'
 
 const P = 'lib'
 const KB = `/v1/projects/${P}/rag/kbs/handbook`
-
-async function waitJob(app: FastifyInstance, headers: Record<string, string>, jobId: string) {
-  for (let i = 0; i < 200; i++) {
-    const job = (await app.inject({ method: 'GET', url: `/v1/projects/${P}/rag/jobs/${jobId}`, headers })).json()
-    if (['succeeded', 'failed', 'cancelled'].includes(job.state)) return job
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`job ${jobId} did not finish`)
-}
 
 const DOCS = {
   vacation: { text: '# Vacation\n\nEmployees get thirty days of paid vacation per year. Vacation requests go to the team lead two weeks ahead.\n\n## Carry-over\n\nUnused vacation days carry over until March.', access: { users: ['bob'] }, metadata: { dept: 'hr', level: 1 } },
@@ -58,7 +49,7 @@ t.test('upload, progress, search, ask: only what the read policy allows', async 
   t.match(events.at(-1)!.data, { state: 'succeeded', progress: { percent: 100 } })
   t.ok(events.slice(0, -1).every((e) => e.event === 'progress'))
   for (const id of Object.keys(DOCS)) {
-    const job = await waitJob(app, bob, jobs[id]!)
+    const job = await waitJob(app, bob, P, jobs[id]!)
     t.equal(job.state, 'succeeded', `${id}: ${JSON.stringify(job.error)}`)
     t.ok(job.progress.chunksTotal >= 1 && job.progress.chunksDone === job.progress.chunksTotal)
   }
@@ -133,7 +124,7 @@ t.test('uploads that cannot be indexed fail clearly and leave the knowledge base
   const up = (payload: object) => app.inject({ method: 'POST', url: `${KB}/documents`, headers: bob, payload })
   const first = await up({ id: 'a', text: 'Paris is the capital of France.', access: { public: true } })
   t.equal(first.statusCode, 202)
-  await waitJob(app, bob, first.json().job.id)
+  await waitJob(app, bob, P, first.json().job.id)
 
   const cases: Array<[string, object, number, string]> = [
     ['broken PDF', { contentBase64: Buffer.from('%PDF-1.7\nthis is not a pdf').toString('base64'), format: 'pdf' }, 422, 'RAG_DOCUMENT_UNPARSABLE'],
@@ -159,14 +150,14 @@ t.test('uploads that cannot be indexed fail clearly and leave the knowledge base
   const same = await Promise.all(Array.from({ length: 5 }, () => up({ text: 'Rome is the capital of Italy.', access: { public: true } })))
   t.same(same.map((r) => r.statusCode).filter((c) => c !== 200 && c !== 202), [], same.map((r) => r.body).join('\n'))
   t.equal(new Set(same.map((r) => r.json().document.id)).size, 1, 'every upload names the same document')
-  for (const r of same) if (r.json().job) t.equal((await waitJob(app, bob, r.json().job.id)).state, 'succeeded')
+  for (const r of same) if (r.json().job) t.equal((await waitJob(app, bob, P, r.json().job.id)).state, 'succeeded')
   const rome = (await app.inject({ method: 'POST', url: `${KB}/search`, headers: bob, payload: { query: 'Rome Italy', mode: 'keyword', k: 20 } })).json().hits
   t.same(rome.map((h: { text: string }) => h.text), ['Rome is the capital of Italy.'], 'indexed once')
   t.equal((await app.inject({ method: 'DELETE', url: `${KB}/documents/${same[0]!.json().document.id}`, headers: bob })).statusCode, 204)
 
   const replaced = await up({ id: 'a', text: 'Berlin is the capital of Germany.', access: { public: true } })
   t.equal(replaced.statusCode, 202)
-  await waitJob(app, bob, replaced.json().job.id)
+  await waitJob(app, bob, P, replaced.json().job.id)
   const hits = (await app.inject({ method: 'POST', url: `${KB}/search`, headers: bob, payload: { query: 'capital', mode: 'keyword' } })).json().hits
   t.same(hits.map((h: { text: string }) => h.text), ['Berlin is the capital of Germany.'], 'replace drops the old chunks')
 
@@ -189,7 +180,7 @@ t.test('reindex: a learned corpus model in the next index version, the old one s
   for (let i = 0; i < 24; i++) {
     const words = topics[i % topics.length]!
     const res = await app.inject({ method: 'POST', url: `${KB}/documents`, headers: bob, payload: { id: `d${i}`, text: `Note ${i} about ${words}. More on ${words.split(' ').reverse().join(' ')}.`, access: { public: true } } })
-    await waitJob(app, bob, res.json().job.id)
+    await waitJob(app, bob, P, res.json().job.id)
   }
   const search = async () => (await app.inject({ method: 'POST', url: `${KB}/search`, headers: bob, payload: { query: 'payroll bonus', mode: 'vector', k: 5 } })).json().hits.map((h: { documentId: string }) => h.documentId)
   const before = await search()
@@ -210,7 +201,7 @@ t.test('reindex: a learned corpus model in the next index version, the old one s
     if ((await search()).length === 5) served++
     await new Promise((r) => setTimeout(r, 50))
   }
-  await waitJob(app, bob, late.json().job.id)
+  await waitJob(app, bob, P, late.json().job.id)
   t.ok(served > 0, 'searches answered while the reindex ran')
   const kb = (await app.inject({ method: 'GET', url: KB, headers: bob })).json()
   t.match(kb, { indexVersion: 2, trainedVersions: [2] })

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildTestApp } from '../../helpers/app.ts'
 import { cosmosEmulator, freshPostgresDatabase, isSkip, uniqueName } from '../../helpers/servers.ts'
 import { createTeam } from '../cms/setup.ts'
+import { waitJob } from './jobs.ts'
 
 async function roundTrip(t: Test, app: FastifyInstance) {
   const { alice, bob, carol } = await createTeam(app, 'p')
@@ -16,12 +17,7 @@ async function roundTrip(t: Test, app: FastifyInstance) {
   const html = '<html><head><title>Boarding</title></head><body><h1>Boarding</h1><p>Boarding closes twenty minutes before departure.</p><h2>Bags</h2><p>One cabin bag of eight kilograms is included.</p></body></html>'
   const up = await app.inject({ method: 'POST', url: `${kb}/documents`, headers: bob, payload: { id: 'boarding', contentBase64: Buffer.from(html).toString('base64'), filename: 'boarding.html', access: { users: ['bob'] } } })
   t.equal(up.statusCode, 202, up.body)
-  let job
-  for (let i = 0; i < 300; i++) {
-    job = (await app.inject({ method: 'GET', url: `/v1/projects/p/rag/jobs/${up.json().job.id}`, headers: bob })).json()
-    if (job.state !== 'queued' && job.state !== 'running') break
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  const job = await waitJob(app, bob, 'p', up.json().job.id)
   t.match(job, { state: 'succeeded', progress: { percent: 100 } })
   const hits = (await app.inject({ method: 'POST', url: `${kb}/search`, headers: bob, payload: { query: 'cabin bag weight' } })).json().hits
   t.equal(hits[0]?.documentId, 'boarding')
