@@ -54,6 +54,8 @@ export interface RagLimits {
   parseTimeoutMs: number
   /** Ready documents at which an offline-embedded base reindexes by itself (0: never). */
   autoReindexDocuments?: number
+  /** How long one ingestion attempt may stay active before the queue retries it (a crashed worker's job). */
+  ingestTimeoutSeconds?: number
 }
 
 export interface RagServiceDeps {
@@ -355,7 +357,7 @@ export function createRagService(deps: RagServiceDeps) {
     const payload: IngestPayload & { contentHash: string } = {
       projectId, kbId, documentId: id, jobId, indexVersion: kb.indexVersion, sections: parsed.sections, title, contentHash,
     }
-    await jobs.enqueue({ queue: INGEST_QUEUE, payload, retryLimit: INGEST_ATTEMPTS - 1 })
+    await jobs.enqueue({ queue: INGEST_QUEUE, payload, retryLimit: INGEST_ATTEMPTS - 1, expireInSeconds: limits.ingestTimeoutSeconds ?? 600 })
     return { document, deduplicated: false as const, job }
   }
 

@@ -177,6 +177,7 @@ export function loadConfig(env: Raw = process.env, cwd = process.cwd()): DyadCon
       parseTimeoutMs: v.DYAD_RAG_PARSE_TIMEOUT_MS,
       ingestConcurrency: v.DYAD_RAG_INGEST_CONCURRENCY,
       autoReindexDocuments: v.DYAD_RAG_AUTO_REINDEX_DOCUMENTS,
+      ingestTimeoutSeconds: v.DYAD_RAG_INGEST_TIMEOUT_SECONDS,
     },
     cms: {
       maxNamespaceBytes: v.DYAD_CMS_MAX_NAMESPACE_BYTES,

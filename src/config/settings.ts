@@ -82,6 +82,7 @@ export const SETTINGS = [
   { env: 'DYAD_RAG_MAX_DOCUMENT_CHARS', type: 'integer', default: '2000000', description: 'Most characters of text one rag document may yield after parsing.' },
   { env: 'DYAD_RAG_PARSE_TIMEOUT_MS', type: 'integer', default: '20000', description: 'Deadline for parsing one uploaded document (Markdown, HTML and PDF parse in a worker thread).' },
   { env: 'DYAD_RAG_INGEST_CONCURRENCY', type: 'integer', default: '2', description: 'Ingestion jobs (chunk, embed, index) one process runs at a time.' },
+  { env: 'DYAD_RAG_INGEST_TIMEOUT_SECONDS', type: 'integer', default: '600', description: 'How long one ingestion attempt may run before it counts as lost: the job of a worker that crashed (or hangs) is retried elsewhere after this, plus up to a minute of queue maintenance.' },
   { env: 'DYAD_RAG_AUTO_REINDEX_DOCUMENTS', type: 'integer', default: '50', description: "Ready documents at which a knowledge base on the offline embedder learns its first corpus model by itself (then again each time it has doubled); 0 turns automatic reindexing off." },
   { env: 'DYAD_RATE_LIMIT_PER_MINUTE', type: 'integer', default: '6000', description: 'Requests per minute per principal (0 disables).' },
 ] as const satisfies readonly Setting[]

@@ -37,6 +37,6 @@ export interface DyadConfig {
   policy: { timeoutMs: number; maxSteps: number; maxMemoryBytes: number; maxModuleBytes: number; maxModules: number; maxBundleBytes: number; authzSnapshotFile: string }
   llm: { timeoutMs: number; defaultMaxTokens: number; maxPromptBytes: number; keyTtlMs: number }
   quota: { tokenBlock: number; requestBlock: number }
-  rag: { maxDocumentBytes: number; maxDocumentChars: number; parseTimeoutMs: number; ingestConcurrency: number; autoReindexDocuments: number }
+  rag: { maxDocumentBytes: number; maxDocumentChars: number; parseTimeoutMs: number; ingestConcurrency: number; autoReindexDocuments: number; ingestTimeoutSeconds: number }
   cms: { maxNamespaceBytes: number; longPollMs: number; snapshotFile: string; secretTtlMs: number; maxNamespaces: number; maxWatchers: number }
 }
