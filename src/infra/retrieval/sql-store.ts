@@ -23,12 +23,12 @@ import { checkDimension, createKbStorage, declareIndexVersion, dropIndexVersion,
 import { SqlParams } from './predicate-sql.ts'
 import { checkQuery } from './query-check.ts'
 import { fuse, fuseZScore } from './fusion.ts'
-import { checkScope, keywordList, vectorList, type SearchTuning, type VectorScanInfo } from './search-sql.ts'
+import { checkScope, EXACT_MAX, keywordList, vectorList, type SearchTuning, type VectorScanInfo } from './search-sql.ts'
 import { checkChunks, checkDocument, checkId, checkIndexVersion, STORE_LIMITS, vectorText } from './validate.ts'
 
 export interface SqlRetrievalStoreOptions {
   sql: SqlDatabase
-  /** Vector search tuning (defaults: efSearch 100, maxScanTuples 20000, pgvector's own default). */
+  /** Vector search tuning (defaults: efSearch 100, maxScanTuples 20000, pgvector's own default, exactMax EXACT_MAX). */
   tuning?: Partial<SearchTuning>
   /** Called after each vector list (metrics: how often the exact pass had to run). */
   onVectorScan?: (info: VectorScanInfo) => void
@@ -83,7 +83,11 @@ function decodeCursor(cursor: unknown): string {
 
 export function createSqlRetrievalStore(opts: SqlRetrievalStoreOptions): RetrievalStore {
   const db = opts.sql
-  const tuning: SearchTuning = { efSearch: opts.tuning?.efSearch ?? 100, maxScanTuples: opts.tuning?.maxScanTuples ?? 20_000 }
+  const tuning: SearchTuning = {
+    efSearch: opts.tuning?.efSearch ?? 100,
+    maxScanTuples: opts.tuning?.maxScanTuples ?? 20_000,
+    exactMax: opts.tuning?.exactMax ?? EXACT_MAX,
+  }
 
   /** Access condition and optional filter over the document row `d`, appended to `params`. */
   const docWhere = (params: SqlParams, access: AccessCondition | undefined, filter: MetadataFilter | undefined) => {

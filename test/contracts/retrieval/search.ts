@@ -196,7 +196,8 @@ export function searchContract(t: Test, store: RetrievalStore, scans?: VectorSca
     scans?.splice(0)
     const byFilter = await store.search({ ...base, filter: { type: 'eq', key: 'shard', value: 7 } })
     const byAccess = await store.search({ ...base, access: { op: 'contains', field: { path: ['access', 'users'] }, value: 'eve' } })
-    if (scans) t.same(scans, [{ indexRows: 5, exact: false, rows: 5 }, { indexRows: 5, exact: false, rows: 5 }], 'the index pass alone (an iterative scan) found k')
+    // 15 matching chunks: more than the harness's exact-pass bound (10), so the probe sends them to the graph.
+    if (scans) t.same(scans, [{ matching: 11, indexRows: 5, exact: false, rows: 5 }, { matching: 11, indexRows: 5, exact: false, rows: 5 }], 'the index pass alone (an iterative scan) found k')
     for (const [label, hits] of [['filter', byFilter], ['access', byAccess]] as const) {
       t.equal(hits.length, 5, `${label}: k results though 1 document in 20 matches`)
       t.ok(hits.every((h) => h.documentId.match(/^d(\d+)$/) && Number(h.documentId.slice(1)) % 20 === 7), `${label}: only matching documents`)
@@ -215,6 +216,58 @@ export function searchContract(t: Test, store: RetrievalStore, scans?: VectorSca
     const none = await store.search({ ...base, k: 8, filter: { type: 'eq', key: 'shard', value: 99 } })
     t.same(none, [], 'no match: nothing')
     if (scans) t.match(scans.at(-1), { indexRows: 0, exact: true, rows: 0 })
+  })
+
+  t.test('a filter or access condition matching a small fraction returns exactly the exact top k', async (t) => {
+    // 400 chunks; the filters below match 10 of them (2.5 %), within the harness's exact-pass
+    // bound. Through the graph (efSearch 10, an iterative scan, relaxed order) such a filter gets
+    // k matches, but not reliably the best k: this test fails without the selectivity probe.
+    const p = projectId()
+    const dim = 16
+    await store.ensureKnowledgeBase(p, 'kb', dim)
+    const r = prng(4242)
+    const vec = () => Array.from({ length: dim }, () => r.next() * 2 - 1)
+    const docs = Array.from({ length: 80 }, (_, i) => doc('kb', `d${i}`, { metadata: { shard: i % 40 }, access: { users: i % 40 === 11 ? ['eve'] : ['bob'] } }))
+    const vectors = new Map<string, number[]>()
+    for (const d of docs) {
+      await store.upsertDocument(p, d)
+      const chunks = Array.from({ length: 5 }, (_, j) => chunk(j, `chunk ${j}`, vec()))
+      chunks.forEach((c) => vectors.set(`${d.id}/${c.index}`, [...c.embedding]))
+      await store.putChunks(p, 'kb', d.id, 1, chunks)
+    }
+    const exact = (q: number[], keep: (docIndex: number) => boolean, k: number) =>
+      [...vectors.entries()]
+        .filter(([key]) => keep(Number(key.split('/')[0]!.slice(1))))
+        .map(([key, v]) => ({ key, s: cosine(q, v) }))
+        .sort((a, b) => b.s - a.s)
+        .slice(0, k)
+    const cases: Array<{ label: string; filter?: MetadataFilter; access: AccessCondition; keep: (i: number) => boolean }> = [
+      { label: 'filter', filter: { type: 'eq', key: 'shard', value: 5 }, access: ALLOW, keep: (i) => i % 40 === 5 },
+      { label: 'access condition', access: { op: 'contains', field: { path: ['access', 'users'] }, value: 'eve' }, keep: (i) => i % 40 === 11 },
+      {
+        label: 'filter and access condition',
+        filter: { type: 'in', key: 'shard', value: [5, 11] },
+        access: { op: 'not', arg: { op: 'contains', field: { path: ['access', 'users'] }, value: 'eve' } },
+        keep: (i) => i % 40 === 5,
+      },
+    ]
+    for (let n = 0; n < 12; n++) {
+      const q = vec()
+      for (const c of cases) {
+        for (const k of [3, 5, 10]) {
+          scans?.splice(0)
+          const hits = await store.search({ projectId: p, kbId: 'kb', mode: 'vector', embedding: new Float32Array(q), k, filter: c.filter, access: c.access })
+          const want = exact(q, c.keep, k)
+          t.same(hits.map((h) => `${h.documentId}/${h.index}`), want.map((w) => w.key), `${c.label}, query ${n}, k ${k}: the exact top k, in order`)
+          hits.forEach((h, i) => t.ok(Math.abs(h.score - want[i]!.s) < 1e-5, `${c.label}, query ${n}: exact score of ${h.documentId}/${h.index}`))
+          if (scans) t.same(scans, [{ matching: 10, indexRows: 0, exact: true, rows: k }], `${c.label}: the probe counted the 10 matches, the exact pass ranked them`)
+        }
+      }
+    }
+    // Unfiltered, there is nothing to probe: the graph answers.
+    scans?.splice(0)
+    await store.search({ projectId: p, kbId: 'kb', mode: 'vector', embedding: new Float32Array(vec()), k: 5, access: ALLOW })
+    if (scans) t.same(scans, [{ indexRows: 5, exact: false, rows: 5 }], 'unfiltered: no probe, index pass')
   })
 
   t.test('bad filters, conditions and queries are RAG_ 4xx errors', async (t) => {

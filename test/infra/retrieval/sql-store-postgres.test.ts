@@ -6,8 +6,10 @@ import type { VectorScanInfo } from '../../../src/infra/retrieval/search-sql.ts'
 import { retrievalContract } from '../../contracts/retrieval.ts'
 
 // A narrow beam: on the contract's few hundred chunks the default (100) would see a third of them
-// at once, so a filtered query would fill k without the iterative scan the contract checks.
-const TUNING = { efSearch: 10 }
+// at once, so a filtered query would fill k without the iterative scan the contract checks. And an
+// exact-pass bound the contract's corpora straddle: its 10-chunk filters are ranked exactly, its
+// 15-chunk ones go through the iterative scan (the default, 5,000, would rank every one exactly).
+const TUNING = { efSearch: 10, exactMax: 10 }
 import { freshPostgresDatabase, isSkip } from '../../helpers/servers.ts'
 
 const server = await freshPostgresDatabase()
