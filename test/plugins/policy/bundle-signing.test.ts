@@ -13,9 +13,10 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { ADMIN_KEY, bearer, buildTestApp } from '../../helpers/app.ts'
 
-const pem = { publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } } as const
-const rsa = generateKeyPairSync('rsa', { modulusLength: 2048, ...pem })
-const otherRsa = generateKeyPairSync('rsa', { modulusLength: 2048, ...pem })
+const rsaPair = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } })
+const ecPair = (namedCurve: string) => generateKeyPairSync('ec', { namedCurve, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } })
+const rsa = rsaPair()
+const otherRsa = rsaPair()
 const admin = bearer(ADMIN_KEY)
 const gzHeaders = { ...admin, 'content-type': 'application/gzip' }
 
@@ -206,7 +207,7 @@ t.test('served bundles carry a signature OPA accepts', async (t) => {
 })
 
 t.test('ECDSA signatures vary, the ETag does not', async (t) => {
-  const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1', ...pem })
+  const ec = ecPair('prime256v1')
   const { app } = await buildTestApp(t, { DYAD_POLICY_BUNDLE_SIGNING_KEY: ec.privateKey, DYAD_POLICY_BUNDLE_SIGNING_ALG: 'ES256', DYAD_POLICY_BUNDLE_SIGNING_KEY_ID: 'ec' })
   await app.inject({ method: 'POST', url: '/v1/projects', headers: admin, payload: { id: 'ec', name: 'EC' } })
   await app.inject({ method: 'POST', url: '/v1/projects/ec/bundles', headers: gzHeaders, payload: pack(BASE) })

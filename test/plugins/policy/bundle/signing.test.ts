@@ -10,6 +10,9 @@ import { globMatch } from '../../../../plugins/policy/bundle/glob.ts'
 import { decodeCompact, JWS_ALGORITHMS, parseJwsKey, signCompact, verifyDecoded, type JwsAlgorithm } from '../../../../plugins/policy/bundle/jws.ts'
 import { createBundleSigner, signBundleFiles, verifyBundleSignature, verifySignatureToken, type VerificationConfig } from '../../../../plugins/policy/bundle/signing.ts'
 
+const rsaPair = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } })
+const ecPair = (namedCurve: string) => generateKeyPairSync('ec', { namedCurve, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } })
+
 const codeOf = (fn: () => unknown): string => {
   try {
     fn()
@@ -136,14 +139,13 @@ t.test('alg none, exp, nbf and malformed .signatures.json', async (t) => {
 
 t.test('sign and verify every algorithm; file checks', async (t) => {
   const pairs: Record<string, { privateKey: string; publicKey: string }> = {}
-  const pem = { publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } } as const
-  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048, ...pem })
-  for (const c of ['prime256v1', 'secp384r1', 'secp521r1']) pairs[c] = generateKeyPairSync('ec', { namedCurve: c, ...pem })
+  const rsa = rsaPair()
+  for (const c of ['prime256v1', 'secp384r1', 'secp521r1']) pairs[c] = ecPair(c)
   const curveOf = (alg: JwsAlgorithm) => ({ ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' })[alg as 'ES256']
   const keysFor = (alg: JwsAlgorithm) =>
     alg.startsWith('HS') ? { priv: 'hmac-secret', pub: 'hmac-secret' } : alg.startsWith('ES') ? { priv: pairs[curveOf(alg)]!.privateKey, pub: pairs[curveOf(alg)]!.publicKey } : { priv: rsa.privateKey, pub: rsa.publicKey }
   const otherPublic = (alg: JwsAlgorithm) =>
-    alg.startsWith('HS') ? 'another-secret' : alg.startsWith('ES') ? generateKeyPairSync('ec', { namedCurve: curveOf(alg), ...pem }).publicKey : generateKeyPairSync('rsa', { modulusLength: 2048, ...pem }).publicKey
+    alg.startsWith('HS') ? 'another-secret' : alg.startsWith('ES') ? ecPair(curveOf(alg)).publicKey : rsaPair().publicKey
   const files = [
     { path: '.manifest', data: Buffer.from('{"revision":"r1","roots":["a"]}') },
     { path: 'a/data.json', data: Buffer.from('{"x": 1}') },
