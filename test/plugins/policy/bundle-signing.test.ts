@@ -148,6 +148,13 @@ t.test('imports verify signatures; tampered bundles are refused and change nothi
   t.equal((await app.inject({ method: 'DELETE', url: verification, headers: admin })).statusCode, 204)
   t.equal((await app.inject({ method: 'DELETE', url: verification, headers: admin })).statusCode, 404)
   t.equal((await app.inject({ method: 'POST', url, headers: gzHeaders, payload: pack(BASE) })).statusCode, 200, 'unsigned accepted again')
+
+  // Deleting the project deletes its verification keys.
+  await app.inject({ method: 'PUT', url: verification, headers: admin, payload: { keys: { k1: { algorithm: 'RS256', key: rsa.publicKey } } } })
+  const deleted = await app.inject({ method: 'DELETE', url: '/v1/projects/sig', headers: admin })
+  t.ok(deleted.statusCode < 300, deleted.body)
+  await app.inject({ method: 'POST', url: '/v1/projects', headers: admin, payload: { id: 'sig', name: 'Signed again' } })
+  t.equal((await app.inject({ method: 'GET', url: verification, headers: admin })).statusCode, 404, 'no keys survive the project')
 })
 
 /** Unpacks with GNU tar; file name (no leading '/') to bytes. */
