@@ -15,6 +15,7 @@ import { createLastKnownAuthz } from './authz/last-known.ts'
 import { createDecisionLog, DECISION_LOGS } from './decision-log.ts'
 import { createPolicyService } from './service.ts'
 import { createPolicyStore } from './store.ts'
+import { createBundleSigner } from './bundle/signing.ts'
 import { authzPolicyRoutes } from './routes/authz-policy.ts'
 import { bundleRoutes } from './routes/bundles.ts'
 import { decisionRoutes } from './routes/decisions.ts'
@@ -73,12 +74,16 @@ export async function createPolicyDomain(ctx: DomainContext, opts: PolicyDomainO
     () => authorizer.invalidateAll(),
   )
 
+  // Parsed once at start: a bad key is a startup error, not a failure of every bundle download.
+  const signing = config.policy.bundleSigning
+  const signer = signing ? createBundleSigner({ algorithm: signing.algorithm, key: signing.key, keyid: signing.keyid, scope: signing.scope }) : undefined
+
   async function routes(app: FastifyInstance) {
     await app.register(opaDataRoutes, { service })
     await app.register(opaPolicyRoutes, { service })
     await app.register(opaCompileRoutes, { service })
     await app.register(decisionRoutes, { decisions })
-    await app.register(bundleRoutes, { service, maxBundleBytes: config.policy.maxBundleBytes })
+    await app.register(bundleRoutes, { service, store, maxBundleBytes: config.policy.maxBundleBytes, ...(signer ? { signer } : {}) })
     await app.register(authzPolicyRoutes, { store, authorizer, maxBytes: config.policy.maxModuleBytes })
   }
 

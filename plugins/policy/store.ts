@@ -26,6 +26,8 @@ export const policyPrefix = (projectId: string) => `policy/${projectId}/`
 const modulesPrefix = (projectId: string) => `policy/${projectId}/modules/`
 const dataKey = (projectId: string) => `policy/${projectId}/data`
 export const authzKey = (projectId: string) => `authz/${projectId}`
+/** Outside policy/ so it is not part of the snapshot (nor its ETag) and not served in bundles. */
+const verificationKey = (projectId: string) => `bundle-verification/${projectId}`
 
 const MAX_CAS_ATTEMPTS = 20
 
@@ -88,9 +90,23 @@ export function createPolicyStore(kv: KvStore) {
     async putAuthzOverride(projectId: string, raw: string): Promise<void> {
       await kv.put(authzKey(projectId), raw)
     },
-    /** Everything the project has here: modules, data and its authorization replacement. */
+    /** The project's bundle signature verification config (JSON), if it set one. */
+    async getBundleVerification(projectId: string): Promise<string | undefined> {
+      return (await kv.get(verificationKey(projectId)))?.value
+    },
+    async putBundleVerification(projectId: string, json: string): Promise<void> {
+      await kv.put(verificationKey(projectId), json)
+    },
+    async deleteBundleVerification(projectId: string): Promise<boolean> {
+      return (await kv.delete(verificationKey(projectId))).deleted > 0
+    },
+    /** Everything the project has here: modules, data, its authorization replacement, its bundle verification keys. */
     async deleteProject(projectId: string): Promise<void> {
-      await kv.txn([], [{ type: 'deletePrefix', prefix: policyPrefix(projectId) }, { type: 'delete', key: authzKey(projectId) }])
+      await kv.txn([], [
+        { type: 'deletePrefix', prefix: policyPrefix(projectId) },
+        { type: 'delete', key: authzKey(projectId) },
+        { type: 'delete', key: verificationKey(projectId) },
+      ])
     },
     async deleteAuthzOverride(projectId: string): Promise<boolean> {
       return (await kv.delete(authzKey(projectId))).deleted > 0

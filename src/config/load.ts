@@ -162,6 +162,16 @@ export function loadConfig(env: Raw = process.env, cwd = process.cwd()): DyadCon
       maxModuleBytes: v.DYAD_POLICY_MAX_MODULE_BYTES,
       maxModules: v.DYAD_POLICY_MAX_MODULES,
       maxBundleBytes: v.DYAD_POLICY_MAX_BUNDLE_BYTES,
+      ...(v.DYAD_POLICY_BUNDLE_SIGNING_KEY
+        ? {
+            bundleSigning: {
+              key: v.DYAD_POLICY_BUNDLE_SIGNING_KEY,
+              algorithm: v.DYAD_POLICY_BUNDLE_SIGNING_ALG,
+              ...(v.DYAD_POLICY_BUNDLE_SIGNING_KEY_ID ? { keyid: v.DYAD_POLICY_BUNDLE_SIGNING_KEY_ID } : {}),
+              ...(v.DYAD_POLICY_BUNDLE_SIGNING_SCOPE ? { scope: v.DYAD_POLICY_BUNDLE_SIGNING_SCOPE } : {}),
+            },
+          }
+        : {}),
       authzSnapshotFile: resolve(dataDir, v.DYAD_AUTHZ_SNAPSHOT_FILE),
     },
     llm: {

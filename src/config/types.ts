@@ -34,7 +34,7 @@ export interface DyadConfig {
   jwt: JwtConfig
   bootstrapAdminKey?: string
   rateLimitPerMinute: number
-  policy: { timeoutMs: number; maxSteps: number; maxMemoryBytes: number; maxModuleBytes: number; maxModules: number; maxBundleBytes: number; authzSnapshotFile: string }
+  policy: { timeoutMs: number; maxSteps: number; maxMemoryBytes: number; maxModuleBytes: number; maxModules: number; maxBundleBytes: number; authzSnapshotFile: string; bundleSigning?: { key: string; algorithm: string; keyid?: string; scope?: string } }
   llm: { timeoutMs: number; defaultMaxTokens: number; maxPromptBytes: number; keyTtlMs: number }
   quota: { tokenBlock: number; requestBlock: number }
   rag: { maxDocumentBytes: number; maxDocumentChars: number; parseTimeoutMs: number; ingestConcurrency: number; autoReindexDocuments: number; ingestTimeoutSeconds: number }

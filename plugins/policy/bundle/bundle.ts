@@ -10,6 +10,7 @@ import { gunzipCapped, gzipDeterministic } from './gzip.ts'
 import { DEFAULT_MANIFEST, manifestJson, parseManifest, validateManifest, type Manifest } from './manifest.ts'
 import { baseName, dirSegments, normalizeBundlePath } from './paths.ts'
 import { checkDataRoots, checkModuleRoots } from './roots.ts'
+import { signBundleFiles, SIGNATURES_FILE, verifyBundleSignature, type BundleFile, type BundleSigner, type VerificationConfig } from './signing.ts'
 import { readTar, writeTar } from './tar.ts'
 
 export type { Manifest } from './manifest.ts'
@@ -26,10 +27,12 @@ export interface Bundle {
   modules: BundleModule[]
   data: Record<string, unknown>
   /**
-   * Files the reader recognised but did not act on, e.g. '.signatures.json': signatures are not
-   * verified, so a caller that requires signed bundles must refuse a bundle listing it here.
+   * Files the reader recognised but did not act on: '.signatures.json' when no verification config
+   * was given (the signature was not checked), so a caller must not treat the bundle as verified.
    */
   unsupported: string[]
+  /** Set when the signature was verified (a verification config was given). */
+  verified?: { keyid: string }
 }
 
 export interface BundleLimits {
@@ -37,6 +40,8 @@ export interface BundleLimits {
   maxBytes?: number
   /** Cap on tar entries (files and directories). Default 10 000. */
   maxFiles?: number
+  /** When given, the bundle must carry a valid `.signatures.json` covering every file. */
+  verification?: VerificationConfig
 }
 
 const DEFAULT_BUNDLE_LIMITS = { maxBytes: 64 * 1024 * 1024, maxFiles: 10_000 } as const
@@ -49,6 +54,8 @@ export async function readBundle(gz: Buffer, limits: BundleLimits = {}): Promise
   const dataFiles: Array<{ path: string; raw: Buffer }> = []
   const unsupported: string[] = []
   const seen = new Set<string>()
+  const files: BundleFile[] = []
+  let signatures: Buffer | undefined
 
   for (const entry of entries) {
     const path = normalizeBundlePath(entry.name)
@@ -57,9 +64,10 @@ export async function readBundle(gz: Buffer, limits: BundleLimits = {}): Promise
       throw new BundleError('BUNDLE_INVALID_PATH', `'${path}' appears twice in the archive; keep one copy so the content is unambiguous`)
     }
     seen.add(path)
+    files.push({ path, data: entry.data })
     const base = baseName(path)
     if (path === '.manifest') manifest = parseManifest(entry.data)
-    else if (path === '.signatures.json') unsupported.push(path)
+    else if (path === SIGNATURES_FILE) signatures = entry.data
     else if (base.endsWith('.wasm') || path === 'plan.json') {
       throw new BundleError('BUNDLE_UNSUPPORTED', `'${path}': Wasm and plan bundles are not supported; build a Rego bundle (opa build without --target)`)
     } else if (base.endsWith('.rego')) modules.push({ path, raw: entry.data.toString('utf8') })
@@ -67,13 +75,18 @@ export async function readBundle(gz: Buffer, limits: BundleLimits = {}): Promise
     // Anything else (READMEs, tests data, editor files) is ignored, as OPA does.
   }
 
+  // Verified before anything is parsed further, so an unsigned change is refused as such.
+  let verified: Bundle['verified']
+  if (limits.verification) verified = verifyBundleSignature(signatures, files, limits.verification)
+  else if (signatures !== undefined) unsupported.push(SIGNATURES_FILE)
+
   const data: Record<string, unknown> = {}
   dataFiles.sort((a, b) => compare(a.path, b.path))
   for (const f of dataFiles) mountData(data, dirSegments(f.path), parseDataFile(f.path, f.raw), f.path)
   modules.sort((a, b) => compare(a.path, b.path))
   checkModuleRoots(modules, manifest.roots)
   checkDataRoots(data, manifest.roots)
-  return { manifest, modules, data, unsupported }
+  return { manifest, modules, data, unsupported, ...(verified ? { verified } : {}) }
 }
 
 export interface BundleInput {
@@ -86,15 +99,15 @@ export interface BundleInput {
 }
 
 /** The gzipped bundle an OPA agent accepts; equal input gives equal bytes (on one zlib build). */
-export async function writeBundle(b: BundleInput): Promise<Buffer> {
-  return gzipDeterministic(await writeBundleTar(b))
+export async function writeBundle(b: BundleInput, opts: { signer?: BundleSigner } = {}): Promise<Buffer> {
+  return gzipDeterministic(await writeBundleTar(b, opts))
 }
 
 /**
  * The uncompressed tar of `writeBundle`. Its bytes depend only on the input, not on the zlib build,
  * so it is the safer thing to hash for an ETag shared between hosts.
  */
-export async function writeBundleTar(b: BundleInput): Promise<Buffer> {
+export async function writeBundleTar(b: BundleInput, opts: { signer?: BundleSigner } = {}): Promise<Buffer> {
   const manifest = validateManifest({
     revision: b.revision,
     ...(b.roots !== undefined ? { roots: b.roots } : {}),
@@ -116,11 +129,16 @@ export async function writeBundleTar(b: BundleInput): Promise<Buffer> {
   checkModuleRoots(modules, manifest.roots)
   checkDataRoots(b.data, manifest.roots)
 
-  const files = [
+  const files: Array<{ name: string; data: Buffer }> = [
     { name: '/.manifest', data: Buffer.from(manifestJson(manifest)) },
     { name: '/data.json', data: Buffer.from(canonicalJson(b.data)) },
     ...modules.map((m) => ({ name: `/${m.path}`, data: Buffer.from(m.raw, 'utf8') })),
   ]
+  if (opts.signer) {
+    // Signed names carry no leading '/', as OPA trims it before comparing.
+    const signed = signBundleFiles(files.map((f) => ({ path: f.name.slice(1), data: f.data })), opts.signer)
+    files.push({ name: `/${SIGNATURES_FILE}`, data: signed })
+  }
   files.sort((a, b) => compare(a.name, b.name))
   return writeTar(files)
 }

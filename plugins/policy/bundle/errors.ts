@@ -17,6 +17,15 @@ export const BundleErrors = {
   rootViolation: defineError('BUNDLE_ROOT_VIOLATION', 400, 'The bundle writes outside its manifest roots.'),
   unsupported: defineError('BUNDLE_UNSUPPORTED', 400, 'The bundle uses a feature Dyad does not support.'),
   invalidPath: defineError('BUNDLE_INVALID_PATH', 400, 'A path in the bundle is invalid.'),
+  /** The project requires signed bundles and this one is unsigned. */
+  signatureRequired: defineError('BUNDLE_SIGNATURE_REQUIRED', 400, 'The bundle must be signed.'),
+  /** Malformed .signatures.json or JWT, a signature that does not verify, a scope mismatch, an expired token. */
+  signatureInvalid: defineError('BUNDLE_SIGNATURE_INVALID', 400, 'The bundle signature is invalid.'),
+  signatureKeyUnknown: defineError('BUNDLE_SIGNATURE_KEY_UNKNOWN', 400, 'The bundle is signed with a key the project does not configure.'),
+  /** A file's digest differs from the signed one, a file is not signed, or a signed file is missing. */
+  signatureMismatch: defineError('BUNDLE_SIGNATURE_MISMATCH', 400, 'The bundle content does not match its signature.'),
+  signatureUnsupported: defineError('BUNDLE_SIGNATURE_UNSUPPORTED', 400, 'The bundle signature uses an unsupported algorithm.'),
+  verificationConfigInvalid: defineError('BUNDLE_VERIFICATION_CONFIG_INVALID', 400, 'The bundle verification configuration is invalid.'),
 }
 
 export type BundleErrorCode = (typeof BundleErrors)[keyof typeof BundleErrors]['code']
