@@ -26,8 +26,9 @@ async function startupRefusal(err: unknown): Promise<string | null> {
 
 async function main() {
   const { loadConfig } = await import('./config/load.ts')
-  const { buildApp } = await import('./app.ts')
+  // Validated before the app's module tree loads (seconds): a refused configuration exits at once.
   const config = loadConfig()
+  const { buildApp } = await import('./app.ts')
   const { app, bootstrapKey } = await buildApp({ config })
   const address = await app.listen({ host: config.host, port: config.port })
   const banner = [

@@ -5,12 +5,32 @@
  * The composition root spreads these into `Fastify({...})`.
  */
 import { randomUUID } from 'node:crypto'
+import { createRequire } from 'node:module'
 import type { FastifyError, FastifyServerOptions } from 'fastify'
 import { renderError, sendError } from './error-handler.ts'
 import { clientErrorHandler } from './client-errors.ts'
 import { MAX_PATH_PARAM_LENGTH } from './path-params.ts'
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/
+
+type SerializerFactory = (externalSchemas: unknown, serializerOpts: unknown) => (route: unknown) => (data: unknown) => string
+// Fastify's own default serializer compiler, resolved from fastify's location so it is the version
+// fastify ships with (it is fastify's dependency, not ours).
+const defaultSerializerFactory = (createRequire(createRequire(import.meta.url).resolve('fastify'))('@fastify/fast-json-stringify-compiler') as { SerializerSelector: () => SerializerFactory }).SerializerSelector()
+
+/**
+ * The default response serializers, each compiled on its first use instead of all at start-up:
+ * fast-json-stringify compiling every route's response schemas took most of the seconds a start
+ * costs (also for every app a test builds), while a process uses only some of them. The compiled
+ * function is the same one; only when it is built changes.
+ */
+const lazySerializerFactory: SerializerFactory = (externalSchemas, serializerOpts) => {
+  const compile = defaultSerializerFactory(externalSchemas, serializerOpts)
+  return (route) => {
+    let serialize: ((data: unknown) => string) | undefined
+    return (data) => (serialize ??= compile(route))(data)
+  }
+}
 
 export function serverOptions(opts: { bodyLimit: number }): FastifyServerOptions {
   return {
@@ -26,6 +46,7 @@ export function serverOptions(opts: { bodyLimit: number }): FastifyServerOptions
       return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID()
     },
     ajv: { customOptions: { strict: false } },
+    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory as never } },
     // Router failures (FST_ERR_BAD_URL, FST_ERR_MAX_PARAM_LENGTH) skip the error handler: render them here.
     frameworkErrors: (err: FastifyError, request, reply) => sendError(reply, renderError(err, request)),
     clientErrorHandler,
