@@ -173,18 +173,7 @@ export function searchContract(t: Test, store: RetrievalStore, scans?: VectorSca
 
   t.test('a selective filter or access condition still fills k from the vector index', async (t) => {
     const p = projectId()
-    const dim = 16
-    await store.ensureKnowledgeBase(p, 'kb', dim)
-    const r = prng(77)
-    const vec = () => Array.from({ length: dim }, () => r.next() * 2 - 1)
-    const docs = Array.from({ length: 60 }, (_, i) => doc('kb', `d${i}`, { metadata: { shard: i % 20 }, access: { users: i % 20 === 7 ? ['eve'] : ['bob'] } }))
-    const vectors = new Map<string, number[]>()
-    for (const d of docs) {
-      await store.upsertDocument(p, d)
-      const chunks = Array.from({ length: 5 }, (_, j) => chunk(j, `chunk ${j}`, vec()))
-      chunks.forEach((c) => vectors.set(`${d.id}/${c.index}`, [...c.embedding]))
-      await store.putChunks(p, 'kb', d.id, 1, chunks)
-    }
+    const { vectors, vec } = await seedSharded(store, p, { docs: 60, shards: 20, eveShard: 7, seed: 77 })
     const q = vec()
     const exact = (keep: (docIndex: number) => boolean) =>
       [...vectors.entries()]
@@ -220,21 +209,11 @@ export function searchContract(t: Test, store: RetrievalStore, scans?: VectorSca
 
   t.test('a filter or access condition matching a small fraction returns exactly the exact top k', async (t) => {
     // 400 chunks; the filters below match 10 of them (2.5 %), within the harness's exact-pass
-    // bound. Through the graph (efSearch 10, an iterative scan, relaxed order) such a filter gets
-    // k matches, but not reliably the best k: this test fails without the selectivity probe.
+    // bound. Through the graph (efSearch 10, an iterative scan, relaxed order) such a filter gets k
+    // matches but not reliably the best k; on this small corpus the graph happened to find them
+    // even with the probe off, so it is the scan report below that catches a missing probe.
     const p = projectId()
-    const dim = 16
-    await store.ensureKnowledgeBase(p, 'kb', dim)
-    const r = prng(4242)
-    const vec = () => Array.from({ length: dim }, () => r.next() * 2 - 1)
-    const docs = Array.from({ length: 80 }, (_, i) => doc('kb', `d${i}`, { metadata: { shard: i % 40 }, access: { users: i % 40 === 11 ? ['eve'] : ['bob'] } }))
-    const vectors = new Map<string, number[]>()
-    for (const d of docs) {
-      await store.upsertDocument(p, d)
-      const chunks = Array.from({ length: 5 }, (_, j) => chunk(j, `chunk ${j}`, vec()))
-      chunks.forEach((c) => vectors.set(`${d.id}/${c.index}`, [...c.embedding]))
-      await store.putChunks(p, 'kb', d.id, 1, chunks)
-    }
+    const { vectors, vec } = await seedSharded(store, p, { docs: 80, shards: 40, eveShard: 11, seed: 4242 })
     const exact = (q: number[], keep: (docIndex: number) => boolean, k: number) =>
       [...vectors.entries()]
         .filter(([key]) => keep(Number(key.split('/')[0]!.slice(1))))
@@ -332,4 +311,24 @@ export function searchContract(t: Test, store: RetrievalStore, scans?: VectorSca
       await t.rejects(store.search({ ...q, ...over } as SearchQuery), code(err), `query ${JSON.stringify(over).slice(0, 60)}`)
     }
   })
+}
+
+/**
+ * A 16-dimension base of `docs` documents with 5 random chunks each; document i is in shard
+ * i % shards, readable by eve only in `eveShard` (bob otherwise). Returns every chunk's vector.
+ */
+async function seedSharded(store: RetrievalStore, p: string, o: { docs: number; shards: number; eveShard: number; seed: number }) {
+  const dim = 16
+  await store.ensureKnowledgeBase(p, 'kb', dim)
+  const r = prng(o.seed)
+  const vec = () => Array.from({ length: dim }, () => r.next() * 2 - 1)
+  const vectors = new Map<string, number[]>()
+  for (let i = 0; i < o.docs; i++) {
+    const d = doc('kb', `d${i}`, { metadata: { shard: i % o.shards }, access: { users: i % o.shards === o.eveShard ? ['eve'] : ['bob'] } })
+    await store.upsertDocument(p, d)
+    const chunks = Array.from({ length: 5 }, (_, j) => chunk(j, `chunk ${j}`, vec()))
+    chunks.forEach((c) => vectors.set(`${d.id}/${c.index}`, [...c.embedding]))
+    await store.putChunks(p, 'kb', d.id, 1, chunks)
+  }
+  return { vectors, vec }
 }
