@@ -20,8 +20,9 @@ import type { RetrievalStore } from '../../src/infra/ports/retrieval.ts'
 import { isDyadError } from '../../src/shared/errors.ts'
 import { learnInWorker } from './embed/learn.ts'
 import { patchJob } from './job-records.ts'
+import { updateKbRecord } from './kb-records.ts'
 import type { Embedder } from './embed/types.ts'
-import { COLLECTIONS, embeddingOf, type IngestJob, type KnowledgeBase } from './model.ts'
+import { embeddingOf, type IngestJob, type KnowledgeBase } from './model.ts'
 import type { ModelStore } from './models.ts'
 import { embeddingInput } from './text/chunk.ts'
 
@@ -54,22 +55,10 @@ export function createReindexHandler(deps: ReindexDeps) {
 
   const job = (p: ReindexPayload, patch: Partial<IngestJob>) => patchJob(appData, p.projectId, p.jobId, patch, now)
 
-  /** Read-modify-write of the KB record under its etag (the API and both DCs' workers write it). */
   async function updateKb(p: ReindexPayload, change: (kb: KnowledgeBase) => KnowledgeBase | undefined): Promise<KnowledgeBase | undefined> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const doc = await appData.get<KnowledgeBase>(p.projectId, COLLECTIONS.kbs, p.kbId)
-      if (!doc) return undefined
-      const next = change(doc.body)
-      if (!next) return doc.body
-      try {
-        await appData.put(p.projectId, COLLECTIONS.kbs, p.kbId, next, { ifMatch: doc.etag })
-        deps.forgetKb(p.projectId, p.kbId)
-        return next
-      } catch (err) {
-        if (!(isDyadError(err) && err.statusCode === 412)) throw err
-      }
-    }
-    throw new Error('the knowledge base record kept changing')
+    const before = await updateKbRecord(appData, p.projectId, p.kbId, change)
+    deps.forgetKb(p.projectId, p.kbId)
+    return before
   }
 
   async function* readyDocuments(p: ReindexPayload) {
