@@ -27,13 +27,13 @@ import { composeExtractiveAnswer, type Citation } from './answer/offline.ts'
 import { buildPrompt, citationsFromMarkers } from './answer/llm.ts'
 import type { LlmCaller, LlmFacade } from '../../src/contracts/llm.ts'
 import { verifyCitations } from './answer/citations.ts'
-import { createGatewayEmbedder, probeDimension } from './embed/gateway.ts'
-import type { Embedder } from './embed/types.ts'
+import { createEmbeddings, sameEmbedding, type EmbeddingSpec } from './embedding.ts'
 import { createModelStore } from './models.ts'
 import { REINDEX_QUEUE_OPTIONS } from './reindex.ts'
 import { RagErrors } from './errors.ts'
 import { patchJob } from './job-records.ts'
-import { COLLECTIONS, embeddingOf, type Conversation, type EmbeddingSettings, type IngestJob, type IngestPayload, type KnowledgeBase, type Reader, type UploadInput } from './model.ts'
+import { updateKbRecord } from './kb-records.ts'
+import { COLLECTIONS, type Conversation, type EmbeddingSettings, type IngestJob, type IngestPayload, type KnowledgeBase, type Reader, type UploadInput } from './model.ts'
 import { detectFormat, parseDocument } from './text/parse.ts'
 
 export const INGEST_QUEUE = 'rag-ingest'
@@ -76,20 +76,7 @@ export interface CreateKbInput {
   chunking?: { maxTokens?: number; overlapTokens?: number }
 }
 
-/** What a caller asks for: the offline embedder, or a model (alias) of the project's LLM gateway. */
-export interface EmbeddingSpec {
-  provider?: 'offline' | 'gateway'
-  /** gateway: the embedding model or alias (default `default-embed`). */
-  model?: string
-  /** offline: the vector length (default 512). gateway: asked of the model; default the model's own. */
-  dimension?: number
-}
-
-export const OFFLINE_EMBEDDING_MODEL = 'dyad-offline-1'
-const OFFLINE_DEFAULT_DIMENSION = 512
-const GATEWAY_DEFAULT_MODEL = 'default-embed'
-/** Who ingestion and reindex jobs call the gateway as (their usage is the project's, under this subject). */
-export const INGEST_SUBJECT = 'system:rag-ingest'
+export type { EmbeddingSpec } from './embedding.ts'
 
 export interface AskInput {
   question: string
@@ -115,9 +102,8 @@ export interface SearchInput {
 }
 
 const iso = (d: Date) => d.toISOString()
-const sameEmbedding = (a: EmbeddingSettings, b: EmbeddingSettings) =>
-  a.provider === b.provider && a.model === b.model && a.dimension === b.dimension && (a.sendDimensions ?? false) === (b.sendDimensions ?? false)
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+
 
 /** A chunk of a readable document only: the policy's condition and "indexed completely". */
 function readable(access: AccessCondition): AccessCondition {
@@ -129,6 +115,7 @@ export function createRagService(deps: RagServiceDeps) {
   const now = deps.now ?? (() => new Date())
   const kbCache = new Map<string, { kb: KnowledgeBase; at: number }>()
   const models = createModelStore(appData)
+  const { embedderFor, resolveEmbedding } = createEmbeddings({ llm, models })
 
   async function getKb(projectId: string, kbId: string, fresh = false): Promise<KnowledgeBase> {
     const key = `${projectId}/${kbId}`
@@ -143,31 +130,6 @@ export function createRagService(deps: RagServiceDeps) {
     return doc.body
   }
 
-  /**
-   * The embedder of one index version: a gateway model's (calls count against `caller`: the
-   * searching caller, or the ingestion identity), or the offline one on the version's learned model.
-   */
-  async function embedderFor(projectId: string, kb: KnowledgeBase, version: number, caller?: LlmCaller): Promise<Embedder> {
-    const e = embeddingOf(kb, version)
-    if (e.provider === 'gateway') {
-      return createGatewayEmbedder({ llm, caller: caller ?? { projectId, subject: INGEST_SUBJECT }, model: e.model, dimension: e.dimension, sendDimensions: e.sendDimensions === true })
-    }
-    return (await models.version(projectId, kb, version)).embedder
-  }
-
-  /** The settings a spec asks for; a gateway model is asked once for its dimension (so a wrong alias fails here, not in a job). */
-  async function resolveEmbedding(projectId: string, spec: EmbeddingSpec, caller: LlmCaller): Promise<EmbeddingSettings> {
-    if ((spec.provider ?? 'offline') === 'offline') {
-      if (spec.model !== undefined && spec.model !== OFFLINE_EMBEDDING_MODEL) {
-        throw RagErrors.invalidEmbedder(`The offline provider has one model, ${OFFLINE_EMBEDDING_MODEL}; for ${spec.model} use provider "gateway".`)
-      }
-      return { provider: 'offline', model: OFFLINE_EMBEDDING_MODEL, dimension: spec.dimension ?? OFFLINE_DEFAULT_DIMENSION }
-    }
-    const model = spec.model ?? GATEWAY_DEFAULT_MODEL
-    const dimension = await probeDimension(llm, { ...caller, projectId }, model, spec.dimension)
-    if (dimension < 16 || dimension > 4_000) throw RagErrors.embeddingInvalid(`The model ${model} answers with ${dimension} dimensions; an index takes 16 to 4,000.`)
-    return { provider: 'gateway', model, dimension, ...(spec.dimension !== undefined ? { sendDimensions: true } : {}) }
-  }
   const forgetKb = (projectId: string, kbId: string) => void kbCache.delete(`${projectId}/${kbId}`)
 
   async function accessFor(projectId: string, reader: Reader): Promise<AccessCondition> {
@@ -278,17 +240,8 @@ export function createRagService(deps: RagServiceDeps) {
     const change = wanted && !sameEmbedding(wanted, current.embedding) ? wanted : undefined
     const job = change ? await reindex(projectId, kbId, change) : undefined
     if (patch.name !== undefined || patch.description !== undefined) {
-      for (let attempt = 0; ; attempt++) {
-        const doc = await appData.get<KnowledgeBase>(projectId, COLLECTIONS.kbs, kbId)
-        if (!doc) throw RagStoreErrors.kbNotFound(`Knowledge base ${kbId} does not exist in this project.`)
-        const next = { ...doc.body, ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.description !== undefined ? { description: patch.description } : {}) }
-        try {
-          await appData.put(projectId, COLLECTIONS.kbs, kbId, next, { ifMatch: doc.etag })
-          break
-        } catch (err) {
-          if (!AppDataErrors.preconditionFailed.is(err) || attempt >= 4) throw err
-        }
-      }
+      const renamed = await updateKbRecord(appData, projectId, kbId, (kb) => ({ ...kb, ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.description !== undefined ? { description: patch.description } : {}) }))
+      if (!renamed) throw RagStoreErrors.kbNotFound(`Knowledge base ${kbId} does not exist in this project.`)
     }
     forgetKb(projectId, kbId)
     return { knowledgeBase: await getKb(projectId, kbId, true), ...(job ? { job } : {}) }
