@@ -87,15 +87,20 @@ if (!existsSync(`${PG_BIN}/initdb`)) {
   await t.test('the adapter refuses to acknowledge it, in autocommit and in a transaction', async (t) => {
     const db = createPgDatabase({ url, poolSize: 2 })
     t.teardown(() => db.close())
-    const auto = db.query('CREATE TABLE a (x int)')
+    // The expectation is attached before the wait is cancelled: the rejection can arrive while
+    // cancelTheWait is still awaiting its own query, and an unhandled one would end the test.
+    const auto = t.rejects(db.query('CREATE TABLE a (x int)'), { code: SqlErrors.commitUnconfirmed.code, statusCode: 503 })
     await cancelTheWait()
-    await t.rejects(auto, { code: SqlErrors.commitUnconfirmed.code, statusCode: 503 })
-    const tx = db.transaction(async (tx) => {
-      await tx.query('CREATE TABLE b (x int)')
-      await tx.query('INSERT INTO b VALUES (1)')
-    })
+    await auto
+    const tx = t.rejects(
+      db.transaction(async (tx) => {
+        await tx.query('CREATE TABLE b (x int)')
+        await tx.query('INSERT INTO b VALUES (1)')
+      }),
+      { code: SqlErrors.commitUnconfirmed.code },
+    )
     await cancelTheWait()
-    await t.rejects(tx, { code: SqlErrors.commitUnconfirmed.code })
+    await tx
     // Reads do not wait for the standby; a connection that saw the warning is still usable.
     for (let i = 0; i < 3; i++) t.strictSame((await db.query<{ one: number }>('SELECT 1 AS one')).rows, [{ one: 1 }])
   })
