@@ -98,6 +98,16 @@ function tooLarge(what: string, max: number): RegoError {
   return new RegoError('eval_cancel_error', `${what} is too large (more than ${max} characters)`)
 }
 
+/**
+ * Keys of composite values already encoded. Values are immutable, so a key never goes stale, and a
+ * set of objects built from the same data (a role's grants, decided again on every request) is
+ * encoded once instead of once per evaluation. Only short keys are kept: every level of a nested
+ * value has a key of its own, and remembering long ones would hold memory growing with depth times
+ * size; short ones cost at most MEMO_KEY_CHARS per value object, a constant factor on the value.
+ */
+const keyMemo = new WeakMap<ArrV | ObjV | SetV, string>()
+const MEMO_KEY_CHARS = 512
+
 /** Canonical encoding: equal strings <=> Rego-equal values. Used as Map keys for objects and sets. */
 export function keyOf(v: Value): string {
   switch (v.type) {
@@ -109,6 +119,17 @@ export function keyOf(v: Value): string {
       return 'd' + numKey(v)
     case 'string':
       return 's' + JSON.stringify(v.value)
+  }
+  let key = keyMemo.get(v)
+  if (key === undefined) {
+    key = compositeKey(v)
+    if (key.length <= MEMO_KEY_CHARS) keyMemo.set(v, key)
+  }
+  return key
+}
+
+function compositeKey(v: ArrV | ObjV | SetV): string {
+  switch (v.type) {
     case 'array': {
       const parts: string[] = new Array(v.items.length)
       let n = 0
