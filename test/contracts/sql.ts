@@ -1,7 +1,7 @@
 /**
  * The contract every SQL port adapter passes (src/infra/ports/sql.ts): parameterised queries with
  * the types the other adapters rely on, multi-statement exec, transactions that commit on resolve
- * and roll back on throw (also for errors raised by the database itself), isolation of an open
+ * and roll back on throw (also for errors raised by the database itself, at COMMIT too), isolation of an open
  * transaction from other work, and driver errors that keep Postgres' SQLSTATE code. Each adapter's
  * test calls `sqlContract(t, make)`; `make` returns a database where the suite may create tables.
  */
@@ -61,6 +61,21 @@ export async function sqlContract(t: Test, make: MakeSqlDatabase): Promise<void>
     )
     const ids = (await db.query<{ id: number }>('SELECT id FROM sql_contract WHERE id BETWEEN 20 AND 29 ORDER BY id')).rows.map((r) => r.id)
     t.strictSame(ids, [20], 'only the committed row is there')
+  })
+
+  await t.test('a failure at COMMIT rejects the transaction and keeps nothing', async (t) => {
+    // A deferred constraint is checked at COMMIT, after the callback resolved: the adapter must
+    // report that failure, not the callback's result.
+    await db.exec(`DROP TABLE IF EXISTS sql_contract_deferred; CREATE TABLE sql_contract_deferred (id int, UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)`)
+    await t.rejects(
+      db.transaction(async (tx) => {
+        await tx.query('INSERT INTO sql_contract_deferred (id) VALUES (1), (1)')
+        return 'resolved'
+      }),
+      { code: '23505' },
+    )
+    t.equal((await db.query('SELECT id FROM sql_contract_deferred')).rows.length, 0, 'nothing committed')
+    t.equal(await db.transaction(async (tx) => (await tx.query('SELECT 1 AS one')).rows.length), 1, 'the next transaction runs')
   })
 
   await t.test('an open transaction is invisible to other work until it commits', async (t) => {
