@@ -3,6 +3,7 @@
  * logs and the per-project authorization policy. It also provides the gateway's `authorize`
  * (the Rego authorizer), which the composition root builds once the action catalog is assembled.
  */
+import compress from '@fastify/compress'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { ActionCatalog } from '../../src/contracts/authorization.ts'
@@ -79,9 +80,15 @@ export async function createPolicyDomain(ctx: DomainContext, opts: PolicyDomainO
   const signer = signing ? createBundleSigner({ algorithm: signing.algorithm, key: signing.key, keyid: signing.keyid, scope: signing.scope }) : undefined
 
   async function routes(app: FastifyInstance) {
-    await app.register(opaDataRoutes, { service })
-    await app.register(opaPolicyRoutes, { service })
-    await app.register(opaCompileRoutes, { service })
+    await app.register(async (opa) => {
+      // OPA's server encodings: gzip request bodies (`Content-Encoding: gzip`) and gzip answers of
+      // 1 KiB or more to clients that accept them (the default of OPA's server.encoding.gzip).
+      // The body limit counts decompressed bytes, so a small bomb is refused like a large body.
+      await opa.register(compress, { global: true, encodings: ['gzip'], threshold: 1024, requestEncodings: ['gzip'] })
+      await opa.register(opaDataRoutes, { service })
+      await opa.register(opaPolicyRoutes, { service })
+      await opa.register(opaCompileRoutes, { service })
+    })
     await app.register(decisionRoutes, { decisions })
     await app.register(bundleRoutes, { service, store, maxBundleBytes: config.policy.maxBundleBytes, ...(signer ? { signer } : {}) })
     await app.register(authzPolicyRoutes, { store, authorizer, maxBytes: config.policy.maxModuleBytes })

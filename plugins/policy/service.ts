@@ -49,7 +49,12 @@ export interface Decision {
   notes: string[]
   /** Trace events for `explain: 'fails' | 'full'`. */
   events?: TraceEvent[]
+  /** Evaluation alone: without converting the input and without compiling the query. */
   evalNs: number
+  /** Converting the input document into Rego values. */
+  inputParseNs: number
+  /** Parsing and compiling the query; absent when the compiled query was cached. */
+  queryCompileNs?: number
 }
 
 const MAX_CACHED_QUERIES = 10_000
@@ -93,10 +98,13 @@ export function createPolicyService(deps: PolicyServiceDeps) {
     let outcome: ReturnType<typeof evaluate> | undefined
     let resultJson: string | undefined
     let failure: unknown
+    let inputParseNs = 0
     try {
+      const input = opts.input === undefined ? undefined : fromJs(opts.input)
+      inputParseNs = Number(process.hrtime.bigint() - started)
       outcome = evaluate(compiled.policy, {
         path: dataRef(path),
-        input: opts.input === undefined ? undefined : fromJs(opts.input),
+        input,
         data: compiled.data,
         strict: opts.strict,
         budget: limits.budget,
@@ -108,7 +116,7 @@ export function createPolicyService(deps: PolicyServiceDeps) {
       outcome = undefined
       failure = err
     }
-    const evalNs = Number(process.hrtime.bigint() - started)
+    const evalNs = Number(process.hrtime.bigint() - started) - inputParseNs - (outcome?.queryCompileNs ?? 0)
     const decisionId = randomUUID()
     const event: DecisionEvent = {
       decision_id: decisionId,
@@ -132,6 +140,8 @@ export function createPolicyService(deps: PolicyServiceDeps) {
       notes: opts.explain === 'notes' ? outcome!.notes : [],
       ...(outcome!.events ? { events: outcome!.events } : {}),
       evalNs,
+      inputParseNs,
+      ...(outcome!.queryCompileNs !== undefined ? { queryCompileNs: outcome!.queryCompileNs } : {}),
     }
   }
 

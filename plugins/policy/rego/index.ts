@@ -106,6 +106,8 @@ export interface EvaluateResult {
   notes: string[]
   /** Trace events, when `trace` was given (see eval/trace.ts for the event shapes). */
   events?: TraceEvent[]
+  /** Nanoseconds spent parsing and compiling the query; absent when it came from the policy's cache. */
+  queryCompileNs?: number
 }
 
 export function evaluate(policy: CompiledPolicy, opts: EvaluateOptions): EvaluateResult {
@@ -125,8 +127,11 @@ export function evaluate(policy: CompiledPolicy, opts: EvaluateOptions): Evaluat
   const src = opts.query ?? opts.path
   if (src === undefined) throw new Error('evaluate: give a query or a path')
   let q = policy.queries.get(src)
+  let queryCompileNs: number | undefined
   if (!q) {
+    const started = process.hrtime.bigint()
     q = compileQuery(src, funcInfo, policy.root)
+    queryCompileNs = Number(process.hrtime.bigint() - started)
     // Ad-hoc query text can be unbounded; a crude cap keeps the cache from growing forever.
     if (policy.queries.size >= MAX_CACHED_QUERIES) policy.queries.clear()
     policy.queries.set(src, q)
@@ -169,7 +174,9 @@ export function evaluate(policy: CompiledPolicy, opts: EvaluateOptions): Evaluat
     }
     throw e
   }
-  return tracer ? { result, bindings, notes: ev.notes, events: tracer.events() } : { result, bindings, notes: ev.notes }
+  const out: EvaluateResult = tracer ? { result, bindings, notes: ev.notes, events: tracer.events() } : { result, bindings, notes: ev.notes }
+  if (queryCompileNs !== undefined) out.queryCompileNs = queryCompileNs
+  return out
 }
 
 /**

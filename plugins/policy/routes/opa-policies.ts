@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import { PolicyErrors } from '../errors.ts'
 import type { PolicyService } from '../service.ts'
-import { OPA_BASE, projectAndPath, projectOnly, tags } from './opa-common.ts'
+import { indentJson, OPA_BASE, opaBooleanParams, projectAndPath, projectOnly, tags } from './opa-common.ts'
 
 const policy = { type: 'object', required: ['id', 'raw'], properties: { id: { type: 'string' }, raw: { type: 'string' } } } as const
 
@@ -57,31 +57,36 @@ export async function opaPolicyRoutes(app: FastifyInstance, { service }: { servi
   })
 
   const queryResult = { 200: { type: 'object', properties: { result: { type: 'array', items: { type: 'object', additionalProperties: true } } } } }
-  const runQuery = async (projectId: string, query: string, input: unknown, reply: any) => {
+  const runQuery = async (projectId: string, query: string, input: unknown, pretty: boolean | undefined, reply: any) => {
     const json = await service.query(projectId, query, input, false)
-    return reply.type('application/json; charset=utf-8').send(`{"result":${json}}`)
+    const body = `{"result":${json}}`
+    return reply.type('application/json; charset=utf-8').send(pretty ? indentJson(body) : body)
   }
-  app.post<{ Params: { projectId: string }; Body: { query: string; input?: unknown } }>(`${OPA_BASE}/v1/query`, {
+  const pretty = { type: 'boolean', description: 'Indented JSON (bare `?pretty` or `=true`, as OPA reads it).' } as const
+  app.post<{ Params: { projectId: string }; Querystring: { pretty?: boolean }; Body: { query: string; input?: unknown } }>(`${OPA_BASE}/v1/query`, {
     config: { action: 'policy.decide', readOnly: true },
+    preValidation: opaBooleanParams,
     schema: {
       tags,
       summary: 'Run an ad-hoc query; every solution\'s bindings',
       params: projectOnly,
+      querystring: { type: 'object', properties: { pretty } },
       body: { type: 'object', required: ['query'], additionalProperties: false, properties: { query: { type: 'string', minLength: 1, maxLength: 65536 }, input: {} } },
       response: queryResult,
     },
-    handler: async (req, reply) => runQuery(req.params.projectId, req.body.query, req.body.input, reply),
+    handler: async (req, reply) => runQuery(req.params.projectId, req.body.query, req.body.input, req.query.pretty, reply),
   })
-  app.get<{ Params: { projectId: string }; Querystring: { q: string } }>(`${OPA_BASE}/v1/query`, {
+  app.get<{ Params: { projectId: string }; Querystring: { q: string; pretty?: boolean } }>(`${OPA_BASE}/v1/query`, {
     config: { action: 'policy.decide' },
+    preValidation: opaBooleanParams,
     schema: {
       tags,
       summary: 'Run an ad-hoc query given as ?q=',
       params: projectOnly,
-      querystring: { type: 'object', required: ['q'], additionalProperties: false, properties: { q: { type: 'string', minLength: 1, maxLength: 65536 } } },
+      querystring: { type: 'object', required: ['q'], additionalProperties: false, properties: { q: { type: 'string', minLength: 1, maxLength: 65536 }, pretty } },
       response: queryResult,
     },
-    handler: async (req, reply) => runQuery(req.params.projectId, req.query.q, undefined, reply),
+    handler: async (req, reply) => runQuery(req.params.projectId, req.query.q, undefined, req.query.pretty, reply),
   })
 
   app.get<{ Params: { projectId: string } }>(`${OPA_BASE}/health`, {

@@ -3,6 +3,8 @@
  * decisions and health. That SDK has no policy-management calls, so policies and data are managed
  * with plain HTTP exactly as OPA documents its Policy and Data APIs.
  */
+import { request } from 'node:http'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import t, { type Test } from 'tap'
 import { OPAClient } from '@open-policy-agent/opa'
 import { ADMIN_KEY, bearer, buildTestApp } from '../../helpers/app.ts'
@@ -148,4 +150,93 @@ t.test('?explain=fails answers Fail trace events with their locations', async (t
   t.equal(full.result, true)
   t.ok(full.explanation.some((e: { op: string }) => e.op === 'Exit'))
   t.equal((await http('POST', '/v1/data/e/allow?explain=debug', '{}')).status, 400, 'debug is still refused')
+})
+
+t.test("OPA's query conventions: boolean parameters, ?pretty, and the warning for a body without input", async (t) => {
+  const { http } = await setup(t)
+  await http('PUT', '/v1/policies/p.rego', 'package p\n\nimport rego.v1\n\nbig := 18446744073709551617\n\nx := input.x\n\nempty := {"a": [], "b": {}}\n', 'text/plain')
+
+  // Bare, any-case `true`, and other values: OPA's getBoolParam, never a 400.
+  for (const [query, on] of [['?metrics', true], ['?metrics=TRUE', true], ['?metrics=true&metrics=false', true], ['?metrics=yes', false], ['?metrics=0', false], ['', false]] as const) {
+    const res = await http('POST', `/v1/data/p/x${query}`, JSON.stringify({ input: { x: 1 } }))
+    t.equal(res.status, 200, query)
+    const body = (await res.json()) as { metrics?: unknown; result?: unknown }
+    t.equal(body.result, 1)
+    t.equal(body.metrics !== undefined, on, `${query || 'no parameter'}: metrics ${on ? 'reported' : 'absent'}`)
+  }
+
+  // The metrics OPA reports that Dyad measures; the query is compiled once, then cached.
+  const first = (await (await http('POST', '/v1/data/p/big?metrics', JSON.stringify({ input: {} }))).json()) as { metrics: Record<string, number> }
+  t.match(first.metrics, { counter_server_query_cache_hit: 0, timer_rego_query_compile_ns: Number, timer_rego_input_parse_ns: Number, timer_rego_query_eval_ns: Number, timer_server_handler_ns: Number })
+  const again = (await (await http('POST', '/v1/data/p/big?metrics', JSON.stringify({ input: {} }))).json()) as { metrics: Record<string, number> }
+  t.equal(again.metrics.counter_server_query_cache_hit, 1)
+  t.notOk('timer_rego_query_compile_ns' in again.metrics, 'no compile timer for a cached query')
+  t.ok(Object.values(again.metrics).every((v) => Number.isInteger(v) && v >= 0), 'every metric a non-negative integer')
+
+  const pretty = await (await http('GET', '/v1/data/p/empty?pretty')).text()
+  t.match(pretty, /^\{\n  "decision_id": "[0-9a-f-]{36}",\n  "result": \{\n    "a": \[\],\n    "b": \{\}\n  \}\n\}$/, 'two-space indentation; empty collections stay compact')
+  const big = await (await http('GET', '/v1/data/p/big?pretty=true')).text()
+  t.match(big, /\n  "result": 18446744073709551617\n\}$/, 'indenting keeps every digit')
+  const tricky = await (await http('POST', '/v1/data/p/x?pretty', JSON.stringify({ input: { x: { 'a,b': 'c:{d}', q: 'say "hi" [1]' } } }))).json()
+  t.same((tricky as { result: unknown }).result, { 'a,b': 'c:{d}', q: 'say "hi" [1]' }, 'punctuation inside strings is left alone')
+  const query = await (await http('GET', `/v1/query?q=${encodeURIComponent('y := 1')}&pretty`)).text()
+  t.equal(query, '{\n  "result": [\n    {\n      "y": 1\n    }\n  ]\n}')
+
+  // A body without `input` is evaluated without input and answered with OPA's warning.
+  for (const body of [JSON.stringify({ x: 1 }), JSON.stringify({}), undefined]) {
+    const res = await fetch(`${(await setupUrl(http))}/v1/data/p/x`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body })
+    t.equal(res.status, 200, `body ${body ?? "(none)"}: ${res.status === 200 ? "" : await res.clone().text()}`)
+    const out = (await res.json()) as { result?: unknown; warning?: unknown }
+    t.equal(out.result, undefined, 'no input: x is undefined')
+    t.same(out.warning, { code: 'api_usage_warning', message: "'input' key missing from the request" })
+  }
+  const withInput = (await (await http('POST', '/v1/data/p/x', JSON.stringify({ input: null }))).json()) as { warning?: unknown }
+  t.equal(withInput.warning, undefined, 'an input key, even null, is no misuse')
+})
+
+/** The OPA base URL the `http` helper of setup() talks to (its first request tells it). */
+async function setupUrl(http: Awaited<ReturnType<typeof setup>>['http']): Promise<string> {
+  const res = await http('GET', '/health')
+  return res.url.replace(/\/health$/, '')
+}
+
+t.test('gzip as OPA speaks it: compressed request bodies, compressed answers of 1 KiB or more, bombs refused', async (t) => {
+  const { opaUrl, http } = await setup(t)
+  await http('PUT', '/v1/policies/g.rego', 'package g\n\nimport rego.v1\n\necho := input\n', 'text/plain')
+  const post = (body: Buffer, headers: Record<string, string>) =>
+    new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+      const url = new URL(`${opaUrl}/v1/data/g/echo`)
+      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', ...headers } }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }))
+      })
+      req.on('error', reject)
+      req.end(body)
+    })
+
+  const small = await post(gzipSync(JSON.stringify({ input: { a: 1 } })), { 'content-encoding': 'gzip', 'accept-encoding': 'gzip' })
+  t.equal(small.status, 200)
+  t.notOk(small.headers['content-encoding'], 'an answer under 1 KiB goes uncompressed')
+  t.same(JSON.parse(small.body.toString()).result, { a: 1 }, 'the gzip request body was decompressed')
+
+  const big = await post(Buffer.from(JSON.stringify({ input: { text: 'x'.repeat(5000) } })), { 'accept-encoding': 'gzip' })
+  t.equal(big.status, 200)
+  t.equal(big.headers['content-encoding'], 'gzip')
+  t.equal(JSON.parse(gunzipSync(big.body).toString()).result.text.length, 5000)
+
+  const plain = await post(Buffer.from(JSON.stringify({ input: { text: 'x'.repeat(5000) } })), {})
+  t.notOk(plain.headers['content-encoding'], 'no Accept-Encoding, no compression')
+
+  // 64 MiB of JSON whitespace in a ~64 KiB gzip: refused by the body limit, which counts what was inflated.
+  const bomb = await post(gzipSync(Buffer.concat([Buffer.from('{"input":'), Buffer.alloc(64 * 1024 * 1024, 0x20), Buffer.from('1}')])), { 'content-encoding': 'gzip' })
+  t.equal(bomb.status, 413)
+  t.match(JSON.parse(bomb.body.toString()), { code: String, requestId: String })
+
+  const unknown = await post(Buffer.from('{}'), { 'content-encoding': 'compress' })
+  t.equal(unknown.status, 415)
+  t.match(JSON.parse(unknown.body.toString()), { code: String, requestId: String })
+  const broken = await post(Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' })
+  t.equal(broken.status, 400)
+  t.match(JSON.parse(broken.body.toString()), { code: String, requestId: String })
 })
