@@ -34,6 +34,12 @@ export const PolicyErrorKinds = {
    * targets also refuse such policies rather than approximate them).
    */
   partialUnsupported: defineError('POLICY_PARTIAL_UNSUPPORTED', 422, 'The policy cannot be turned into a filter condition.'),
+  /**
+   * A custom health check (`GET /opa/health/<name>`, OPA's `data.system.health.<name>`) is defined
+   * but not true, or failed to evaluate. OPA answers 500; 503 says the same to a probe without
+   * claiming a server fault.
+   */
+  unhealthy: defineError('POLICY_UNHEALTHY', 503, 'The health check is not true.'),
 }
 
 /** Adds OPA's `errors` array to the rendered body. */
@@ -50,5 +56,6 @@ export const PolicyErrors = {
   tooLarge: (message: string) => PolicyErrorKinds.tooLarge(message),
   conflict: (message: string) => PolicyErrorKinds.conflict(message),
   partialUnsupported: (message: string) => PolicyErrorKinds.partialUnsupported(message),
+  unhealthy: (message: string) => PolicyErrorKinds.unhealthy(message),
   bundle: (code: BundleErrorCode, message: string) => new BundleError(code, message),
 }

@@ -152,6 +152,20 @@ export function createPolicyService(deps: PolicyServiceDeps) {
   return {
     decide,
 
+    /**
+     * A custom health check, OPA's `data.system.health.<path>`: true, another value, undefined,
+     * or the evaluation's error message. Not a decision: nothing is logged.
+     */
+    async healthCheck(projectId: string, path: string[]): Promise<{ defined: boolean; healthy: boolean; error?: string }> {
+      const compiled = await cache.get(projectId)
+      try {
+        const out = evaluate(compiled.policy, { path: dataRef(['system', 'health', ...path]), data: compiled.data, budget: limits.budget }).result
+        return { defined: out !== undefined, healthy: out?.type === 'boolean' && out.value }
+      } catch (err) {
+        return { defined: true, healthy: false, error: err instanceof Error ? err.message : String(err) }
+      }
+    },
+
     /** The PolicyDecider contract (src/contracts/policy.ts): other domains' decisions, no decision log. */
     async evaluateWithFallback(projectId: string, path: string[], input: unknown, fallback: { id: string; raw: string }): Promise<unknown> {
       const compiled = await cache.get(projectId)

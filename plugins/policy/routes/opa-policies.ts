@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import { PolicyErrors } from '../errors.ts'
 import type { PolicyService } from '../service.ts'
-import { indentJson, OPA_BASE, opaBooleanParams, projectAndPath, projectOnly, tags } from './opa-common.ts'
+import { indentJson, OPA_BASE, opaBooleanParams, pathSegments, projectAndPath, projectOnly, tags } from './opa-common.ts'
 
 const policy = { type: 'object', required: ['id', 'raw'], properties: { id: { type: 'string' }, raw: { type: 'string' } } } as const
 
@@ -91,9 +91,37 @@ export async function opaPolicyRoutes(app: FastifyInstance, { service }: { servi
 
   app.get<{ Params: { projectId: string } }>(`${OPA_BASE}/health`, {
     config: { action: 'policy.decide' },
-    schema: { tags, summary: 'OPA health: the project\'s policies are loaded', params: projectOnly, response: { 200: { type: 'object' } } },
+    schema: {
+      tags,
+      summary: "OPA health: the project's policies are loaded",
+      description:
+        "OPA's `?bundles` (healthy once every bundle is activated) and `?plugins` (healthy when every plugin is) are accepted: a project's bundle is activated when it is imported, and Dyad has no per-project plugins, so both add nothing to the check.",
+      params: projectOnly,
+      querystring: { type: 'object', properties: { bundles: {}, plugins: {}, 'exclude-plugin': {} } },
+      response: { 200: { type: 'object' } },
+    },
     handler: async (req) => {
       await service.snapshot(req.params.projectId)
+      return {}
+    },
+  })
+
+  app.get<{ Params: { projectId: string; '*': string } }>(`${OPA_BASE}/health/*`, {
+    config: { action: 'policy.decide' },
+    schema: {
+      tags,
+      summary: 'A custom health check: 200 when data.system.health.<name> is true',
+      description: "OPA's custom health checks. 200 `{}` when the rule is true; 503 POLICY_UNHEALTHY when it has another value or fails to evaluate; 404 when the project defines no such rule.",
+      params: projectAndPath,
+      response: { 200: { type: 'object' } },
+    },
+    handler: async (req) => {
+      const path = pathSegments(req.params['*'])
+      if (path.length === 0) throw PolicyErrors.notFound('name a health check: /health/<name> evaluates data.system.health.<name>')
+      const name = ['data', 'system', 'health', ...path].join('.')
+      const check = await service.healthCheck(req.params.projectId, path)
+      if (!check.defined) throw PolicyErrors.notFound(`health check ${name} is undefined`)
+      if (!check.healthy) throw PolicyErrors.unhealthy(check.error ? `health check ${name} failed: ${check.error}` : `health check ${name} is not true`)
       return {}
     },
   })

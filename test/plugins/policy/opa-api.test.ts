@@ -240,3 +240,30 @@ t.test('gzip as OPA speaks it: compressed request bodies, compressed answers of 
   t.equal(broken.status, 400)
   t.match(JSON.parse(broken.body.toString()), { code: String, requestId: String })
 })
+
+t.test('custom health checks over data.system.health, and /health?bundles&plugins', async (t) => {
+  const { http } = await setup(t)
+  await http('PUT', '/v1/policies/health.rego', 'package system.health\n\nimport rego.v1\n\nlive := true\n\nready if data.config.ready == true\n\nbroken := x if some x in [1, 2]\n\nstring := "yes"\n\nnested.deep := true\n', 'text/plain')
+  const status = async (path: string) => {
+    const res = await http('GET', path)
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+  }
+  t.same(await status('/health/live'), { status: 200, body: {} })
+  t.same(await status('/health/nested/deep'), { status: 200, body: {} }, 'a path of several segments')
+  const notReady = await status('/health/ready')
+  t.equal(notReady.status, 404, 'ready is undefined while data.config.ready is not set')
+  await http('PUT', '/v1/data/config', JSON.stringify({ ready: false }))
+  t.equal((await status('/health/ready')).status, 404, 'false makes the rule undefined (no else): still not healthy')
+  await http('PUT', '/v1/data/config', JSON.stringify({ ready: true }))
+  t.equal((await status('/health/ready')).status, 200, 'healthy once the data says so')
+  const wrongType = await status('/health/string')
+  t.equal(wrongType.status, 503)
+  t.match(wrongType.body, { code: 'POLICY_UNHEALTHY', message: /data\.system\.health\.string is not true/, requestId: String })
+  const failing = await status('/health/broken')
+  t.equal(failing.status, 503, 'an evaluation error is unhealthy, not a server error')
+  t.match(failing.body, { code: 'POLICY_UNHEALTHY', message: /failed/ })
+  t.equal((await status('/health/missing')).status, 404)
+  t.equal((await status('/health/')).status, 404, 'no check name')
+  t.same(await status('/health?bundles&plugins'), { status: 200, body: {} })
+  t.same(await status('/health?bundles=true&exclude-plugin=decision_logs'), { status: 200, body: {} })
+})
