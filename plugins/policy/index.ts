@@ -17,6 +17,8 @@ import { createDecisionLog, DECISION_LOGS } from './decision-log.ts'
 import { createPolicyService } from './service.ts'
 import { createPolicyStore } from './store.ts'
 import { createBundleSigner } from './bundle/signing.ts'
+import { parseYamlValue } from './bundle/data-file.ts'
+import { PolicyErrors } from './errors.ts'
 import { authzPolicyRoutes } from './routes/authz-policy.ts'
 import { bundleRoutes } from './routes/bundles.ts'
 import { decisionRoutes } from './routes/decisions.ts'
@@ -79,12 +81,21 @@ export async function createPolicyDomain(ctx: DomainContext, opts: PolicyDomainO
   const signing = config.policy.bundleSigning
   const signer = signing ? createBundleSigner({ algorithm: signing.algorithm, key: signing.key, keyid: signing.keyid, scope: signing.scope }) : undefined
 
+  const YAML_TYPES = ['application/x-yaml', 'application/yaml']
+
   async function routes(app: FastifyInstance) {
     await app.register(async (opa) => {
       // OPA's server encodings: gzip request bodies (`Content-Encoding: gzip`) and gzip answers of
       // 1 KiB or more to clients that accept them (the default of OPA's server.encoding.gzip).
       // The body limit counts decompressed bytes, so a small bomb is refused like a large body.
       await opa.register(compress, { global: true, encodings: ['gzip'], threshold: 1024, requestEncodings: ['gzip'] })
+      // OPA takes YAML wherever it takes JSON (data documents, decision input).
+      opa.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, body, done) => {
+        const parsed = parseYamlValue(body as string)
+        if (parsed.ok) return done(null, parsed.value)
+        const why = parsed.problem === 'depth' ? `nests collections more than ${parsed.detail} levels deep` : parsed.problem === 'syntax' ? `is not valid YAML (${parsed.detail})` : `has a value with no JSON equivalent at '/${parsed.detail}'`
+        done(PolicyErrors.invalidParameter(`the YAML body ${why}`))
+      })
       await opa.register(opaDataRoutes, { service })
       await opa.register(opaPolicyRoutes, { service })
       await opa.register(opaCompileRoutes, { service })

@@ -17,21 +17,32 @@ export function parseDataFile(path: string, raw: Buffer): unknown {
       throw new BundleError('BUNDLE_INVALID_DATA', `${path} is not valid JSON (${(err as Error).message}); fix the file or remove it`)
     }
   }
-  if (!yamlDepthWithin(text, MAX_YAML_DEPTH)) {
-    throw new BundleError('BUNDLE_INVALID_DATA', `${path} nests collections more than ${MAX_YAML_DEPTH} levels deep; flatten it`)
-  }
+  const parsed = parseYamlValue(text)
+  if (parsed.ok) return parsed.value
+  if (parsed.problem === 'depth') throw new BundleError('BUNDLE_INVALID_DATA', `${path} nests collections more than ${MAX_YAML_DEPTH} levels deep; flatten it`)
+  if (parsed.problem === 'syntax') throw new BundleError('BUNDLE_INVALID_DATA', `${path} is not valid YAML (${parsed.detail}); fix the file or remove it`)
+  throw new BundleError('BUNDLE_INVALID_DATA', `${path}: the value at '/${parsed.detail}' has no JSON equivalent (binary, set, infinity...); use plain strings, numbers, lists and maps`)
+}
+
+export type YamlValue = { ok: true; value: unknown } | { ok: false; problem: 'depth' | 'syntax' | 'non-json'; detail: string }
+
+/**
+ * The JSON value of a YAML text, or why it has none: nested deeper than MAX_YAML_DEPTH, not YAML,
+ * or holding a value JSON cannot (detail: the path to it). For bundle data files and for YAML
+ * request bodies of the OPA API.
+ */
+export function parseYamlValue(text: string): YamlValue {
+  if (!yamlDepthWithin(text, MAX_YAML_DEPTH)) return { ok: false, problem: 'depth', detail: String(MAX_YAML_DEPTH) }
   let value: unknown
   try {
     // The core schema keeps timestamps as strings; explicit tags such as !!binary are caught below.
     value = parseYaml(text, { schema: 'core', merge: false })
   } catch (err) {
-    throw new BundleError('BUNDLE_INVALID_DATA', `${path} is not valid YAML (${(err as Error).message}); fix the file or remove it`)
+    return { ok: false, problem: 'syntax', detail: (err as Error).message }
   }
   const bad = nonJsonPath(value, [])
-  if (bad !== undefined) {
-    throw new BundleError('BUNDLE_INVALID_DATA', `${path}: the value at '/${bad.join('/')}' has no JSON equivalent (binary, set, infinity...); use plain strings, numbers, lists and maps`)
-  }
-  return value
+  if (bad !== undefined) return { ok: false, problem: 'non-json', detail: bad.join('/') }
+  return { ok: true, value }
 }
 
 /**
@@ -40,7 +51,7 @@ export function parseDataFile(path: string, raw: Buffer): unknown {
  * "RegExpCompiler Allocation failed" (reproduced with yaml 2.9.1): a two-request denial of service.
  * The CST parser is iterative, so the depth is measured on the CST first, with an explicit stack.
  */
-const MAX_YAML_DEPTH = 100
+export const MAX_YAML_DEPTH = 100
 
 interface CstNode { type?: string; value?: CstNode; key?: CstNode | null; items?: Array<{ key?: CstNode | null; value?: CstNode }> }
 
