@@ -95,6 +95,25 @@ export async function versionDimension(tx: SqlExecutor, kb: KbInfo, version: num
   return row ? checkDimension(Number(row.dimension)) : kb.dimension
 }
 
+/**
+ * `requireKb` and `versionDimension` in one statement, for searches (the hot path): the knowledge
+ * base with the dimension of the version searched.
+ */
+export async function searchKb(tx: SqlExecutor, projectId: string, kbId: string, version: number | undefined): Promise<KbInfo> {
+  const res = await tx.query<{ key: string | number; dimension: number; ts_config: string; version_dimension: number | null; mixed: boolean }>(
+    `SELECT kb.key, kb.dimension, kb.ts_config::text AS ts_config,
+       ${version === undefined ? 'NULL' : '(SELECT v.dimension FROM rag_index_versions v WHERE v.kb_key = kb.key AND v.version = $3)'} AS version_dimension,
+       ${version === undefined ? 'EXISTS (SELECT 1 FROM rag_index_versions v WHERE v.kb_key = kb.key AND v.dimension <> kb.dimension)' : 'false'} AS mixed
+     FROM rag_knowledge_bases kb WHERE kb.project_id = $1 AND kb.id = $2`,
+    version === undefined ? [projectId, kbId] : [projectId, kbId, version],
+  )
+  const row = res.rows[0]
+  if (!row) throw RagStoreErrors.kbNotFound(`Knowledge base ${kbId} does not exist in this project.`)
+  if (row.mixed) throw RagStoreErrors.queryInvalid('This knowledge base has index versions of different dimensions: name the indexVersion to search.')
+  const dimension = row.version_dimension === null ? Number(row.dimension) : Number(row.version_dimension)
+  return { key: checkKey(row.key), dimension: checkDimension(dimension), tsConfig: row.ts_config }
+}
+
 async function createVersionGraph(tx: SqlExecutor, kb: KbInfo, version: number, dimension: number): Promise<void> {
   const cast = vectorCast(dimension)
   await tx.exec(`CREATE INDEX IF NOT EXISTS ${versionIndex(kb.key, version)} ON ${partitionName(kb.key)} USING hnsw ((embedding::${cast}) ${opsClass(dimension)}) WHERE index_version = ${checkIndexVersion(version)}`)

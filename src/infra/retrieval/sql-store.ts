@@ -19,7 +19,7 @@ import type {
 import { compileAccessCondition } from './access-sql.ts'
 import { RagStoreErrors } from './errors.ts'
 import { compileMetadataFilter } from './filter-sql.ts'
-import { checkDimension, createKbStorage, declareIndexVersion, dropIndexVersion, dropKbStorage, kbInfo, partitionName, requireKb, versionDimension } from './kb-sql.ts'
+import { checkDimension, createKbStorage, declareIndexVersion, dropIndexVersion, dropKbStorage, kbInfo, partitionName, requireKb, searchKb, versionDimension } from './kb-sql.ts'
 import { SqlParams } from './predicate-sql.ts'
 import { checkQuery } from './query-check.ts'
 import { fuse, fuseZScore } from './fusion.ts'
@@ -281,9 +281,9 @@ export function createSqlRetrievalStore(opts: SqlRetrievalStoreOptions): Retriev
       const checked = checkQuery(q)
       checkScope(checked)
       return db.transaction(async (tx) => {
-        const base = await requireKb(tx, checked.projectId, checked.kbId)
-        // The searched version's dimension: the one its vectors, graph and casts have.
-        const kb = checked.mode === 'keyword' ? base : { ...base, dimension: await versionDimension(tx, base, checked.indexVersion) }
+        // With the searched version's dimension: the one its vectors, graph and casts have (a
+        // keyword search reads no vectors, so versions of other dimensions do not concern it).
+        const kb = checked.mode === 'keyword' ? await requireKb(tx, checked.projectId, checked.kbId) : await searchKb(tx, checked.projectId, checked.kbId, checked.indexVersion)
         if (checked.embedding !== undefined && checked.embedding.length !== kb.dimension) {
           throw RagStoreErrors.dimensionMismatch(`The query embedding has ${checked.embedding.length} dimensions; the index has ${kb.dimension}.`)
         }
