@@ -7,6 +7,8 @@ import { request } from 'node:http'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import t, { type Test } from 'tap'
 import { OPAClient } from '@open-policy-agent/opa'
+import { HTTPClient } from '@open-policy-agent/opa/lib/http'
+import { OpaApiClient } from '@open-policy-agent/opa/sdk/index'
 import { ADMIN_KEY, bearer, buildTestApp } from '../../helpers/app.ts'
 
 const RBAC = `package app.rbac
@@ -242,7 +244,7 @@ t.test('gzip as OPA speaks it: compressed request bodies, compressed answers of 
 })
 
 t.test('custom health checks over data.system.health, and /health?bundles&plugins', async (t) => {
-  const { http } = await setup(t)
+  const { http, opaUrl } = await setup(t)
   await http('PUT', '/v1/policies/health.rego', 'package system.health\n\nimport rego.v1\n\nlive := true\n\nready if data.config.ready == true\n\nbroken := x if some x in [1, 2]\n\nstring := "yes"\n\nnested.deep := true\n', 'text/plain')
   const status = async (path: string) => {
     const res = await http('GET', path)
@@ -265,6 +267,16 @@ t.test('custom health checks over data.system.health, and /health?bundles&plugin
   t.equal((await status('/health/missing')).status, 404)
   t.equal((await status('/health/')).status, 404, 'no check name')
   t.same(await status('/health?bundles&plugins'), { status: 200, body: {} })
+  // The official SDK's low-level client sends OPA's health parameters; it must get a healthy answer.
+  const httpClient = new HTTPClient()
+  httpClient.addHook('beforeRequest', (req) => {
+    const withKey = new Request(req)
+    withKey.headers.set('authorization', `Bearer ${ADMIN_KEY}`)
+    return withKey
+  })
+  const sdk = new OpaApiClient({ serverURL: opaUrl, httpClient })
+  const health = await sdk.health(true, true, ['decision_logs'])
+  t.same(health.healthyServer, {}, 'OpaApiClient.health(bundles, plugins, excludePlugin)')
   t.same(await status('/health?bundles=true&exclude-plugin=decision_logs'), { status: 200, body: {} })
 })
 
