@@ -50,6 +50,20 @@ export function entriesOf(v: Value): Array<readonly [Value, Value]> {
   }
 }
 
+/** The values entriesOf pairs with keys, in the same order, without the pairs. */
+export function valuesOf(v: Value): Iterable<Value> {
+  switch (v.type) {
+    case 'object':
+      return [...v.entries.values()].map((e) => e[1])
+    case 'array':
+      return v.items
+    case 'set':
+      return v.items.values()
+    default:
+      return []
+  }
+}
+
 /** Returns `base` with `value` stored at `path`, creating objects on the way. */
 export function upsert(base: Value | undefined, path: readonly string[], value: Value): Value {
   if (path.length === 0) return value

@@ -11,7 +11,7 @@ import { RegoError } from '../errors.ts'
 import { arr, equal, keyOf, set, str, toJsonText, type Value } from '../value.ts'
 import type { Budget } from './budget.ts'
 import type { Ctx, Env, K, KV } from './context.ts'
-import { entriesOf, getConstKey, getKey, objectOfPairs } from './docs.ts'
+import { entriesOf, getConstKey, getKey, objectOfPairs, valuesOf } from './docs.ts'
 import { interpolationText } from './format.ts'
 import { walkDataRef } from './rules.ts'
 import { evalCall } from './calls.ts'
@@ -140,6 +140,15 @@ export class Evaluator {
         return k()
       case 'somein':
         return this.evalTerm(e.coll, env, ctx, (c) => {
+          // `some x in c` binds values only: iterate them without building key/value pairs (for an
+          // array, a bigint and a number value per element). Same order as entriesOf.
+          if (!e.key) {
+            for (const val of valuesOf(c)) {
+              this.budget.tick()
+              this.unifyValue(e.value, val, env, ctx, k)
+            }
+            return
+          }
           for (const [key, val] of entriesOf(c)) {
             this.budget.tick()
             if (e.key) this.unifyValue(e.key, key, env, ctx, () => this.unifyValue(e.value, val, env, ctx, k))
