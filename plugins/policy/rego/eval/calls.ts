@@ -72,24 +72,31 @@ function unmocked(ctx: Ctx): Ctx {
 }
 
 export function callBuiltin(ev: Evaluator, def: BuiltinDef, args: Value[], loc: Location): Value[] {
+  const r = callBuiltinValue(ev, def, args, loc)
+  if (r === undefined) return []
+  if (def.relation) return r.type === 'array' ? [...r.items] : []
+  return [r]
+}
+
+/**
+ * The built-in's return value, or undefined when it failed without strict errors: callBuiltin
+ * without the array, for callers that know `def` is not a relation (the direct path, per call).
+ */
+export function callBuiltinValue(ev: Evaluator, def: BuiltinDef, args: Value[], loc: Location): Value | undefined {
   ev.budget.tick(1, loc)
   if (def.name === 'numbers.range' || def.name === 'numbers.range_step') chargeRange(ev.budget, args, loc)
-  let r: Value | undefined
   try {
-    r = def.fn(args, ev.bctx)
+    return def.fn(args, ev.bctx)
   } catch (e) {
     if (e instanceof RegoError) throw e
     if (e instanceof BuiltinError) {
       if (ev.strict) throw new RegoError(e.code, e.message, loc)
-      return []
+      return undefined
     }
     if (e instanceof RangeError && /call stack/.test(e.message)) throw e
     if (ev.strict) throw new RegoError('eval_builtin_error', `${def.name}: ${(e as Error).message}`, loc)
-    return []
+    return undefined
   }
-  if (r === undefined) return []
-  if (def.relation) return r.type === 'array' ? [...r.items] : []
-  return [r]
 }
 
 

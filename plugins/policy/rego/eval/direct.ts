@@ -8,7 +8,7 @@
  */
 import type { Term } from '../ast.ts'
 import { arr, set, str, toJsonText, type Value } from '../value.ts'
-import { callBuiltin } from './calls.ts'
+import { callBuiltinValue } from './calls.ts'
 import type { Ctx, Env, K } from './context.ts'
 import { getConstKey, objectOfPairs } from './docs.ts'
 import type { Evaluator } from './evaluator.ts'
@@ -70,7 +70,8 @@ export function tryDirectTest(ev: Evaluator, t: Term, env: Env, ctx: Ctx, k: K):
     if (v === undefined) return true
     vals[i] = v
   }
-  for (const r of callBuiltin(ev, def, vals, t.loc)) if (!(r.type === 'boolean' && !r.value)) k()
+  const r = callBuiltinValue(ev, def, vals, t.loc)
+  if (r !== undefined && !(r.type === 'boolean' && !r.value)) k()
   return true
 }
 
@@ -115,7 +116,8 @@ export function directValue(ev: Evaluator, t: Term, env: Env, ctx: Ctx): Value |
     }
     case 'call': {
       const args = directList(ev, t.args, env, ctx)
-      return args && callBuiltin(ev, ev.builtins.get(t.name)!, args, t.loc)[0]
+      // isDirectValue admitted no relation, so the call has at most one value.
+      return args && callBuiltinValue(ev, ev.builtins.get(t.name)!, args, t.loc)
     }
     default:
       return argValue(ev, t, env, ctx)
