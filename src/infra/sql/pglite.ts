@@ -103,9 +103,16 @@ export async function createPgliteDatabase(opts: PgliteOptions = {}): Promise<Sq
     if (dead) return Promise.reject(dead)
     const id = nextId++
     return new Promise<T>((resolve, reject) => {
+      try {
+        // Throws for parameters the structured clone cannot copy (a function, a symbol): nothing
+        // was sent, so nothing may stay pending (it would keep the process alive forever).
+        worker.postMessage({ id, ...msg })
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)))
+        return
+      }
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
       if (pending.size === 1) worker.ref()
-      worker.postMessage({ id, ...msg })
     })
   }
 

@@ -34,6 +34,13 @@ t.test('database errors keep their SQLSTATE and detail', async (t) => {
   t.match(err, { code: '23505', constraint: 'w_pkey', detail: /Key \(id\)=\(1\) already exists/ })
 })
 
+t.test('a parameter that cannot cross to the worker rejects that call only', async (t) => {
+  const db = await createPgliteDatabase()
+  t.teardown(() => db.close())
+  await t.rejects(db.query('SELECT $1::text AS v', [() => 'a function']), { name: 'DataCloneError' })
+  t.same((await db.query('SELECT $1::text AS v', ['fine'])).rows, [{ v: 'fine' }], 'the next call is answered')
+})
+
 t.test('calls after close fail; close twice is fine', async (t) => {
   const db = await createPgliteDatabase()
   await db.close()
@@ -47,6 +54,8 @@ t.test('an idle open database does not keep the process alive', async (t) => {
     const db = await createPgliteDatabase()
     const r = await db.query('SELECT 41 + 1 AS answer')
     console.log('answer', r.rows[0].answer)
+    // A call refused before it was sent must not count as outstanding either.
+    await db.query('SELECT $1::text', [() => 1]).catch(() => {})
   `
   const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 })
   t.equal(run.signal, null, 'exited by itself, not killed at the timeout')
