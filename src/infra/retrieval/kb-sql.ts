@@ -77,6 +77,9 @@ async function hasIndex(tx: SqlExecutor, name: string): Promise<boolean> {
   return res.rows[0]!.ok === true
 }
 
+/** A search across index versions (none named) when they do not all have one dimension. */
+const mixedDimensions = () => RagStoreErrors.queryInvalid('This knowledge base has index versions of different dimensions: name the indexVersion to search.')
+
 /**
  * The dimension of one index version's vectors: its own when a reindex declared one
  * (rag_index_versions), else the knowledge base's. Without a version (a search across versions),
@@ -89,7 +92,7 @@ export async function versionDimension(tx: SqlExecutor, kb: KbInfo, version: num
   )
   const row = res.rows[0]
   if (version === undefined) {
-    if (row) throw RagStoreErrors.queryInvalid('This knowledge base has index versions of different dimensions: name the indexVersion to search.')
+    if (row) throw mixedDimensions()
     return kb.dimension
   }
   return row ? checkDimension(Number(row.dimension)) : kb.dimension
@@ -109,7 +112,7 @@ export async function searchKb(tx: SqlExecutor, projectId: string, kbId: string,
   )
   const row = res.rows[0]
   if (!row) throw RagStoreErrors.kbNotFound(`Knowledge base ${kbId} does not exist in this project.`)
-  if (row.mixed) throw RagStoreErrors.queryInvalid('This knowledge base has index versions of different dimensions: name the indexVersion to search.')
+  if (row.mixed) throw mixedDimensions()
   const dimension = row.version_dimension === null ? Number(row.dimension) : Number(row.version_dimension)
   return { key: checkKey(row.key), dimension: checkDimension(dimension), tsConfig: row.ts_config }
 }
