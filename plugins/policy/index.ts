@@ -82,6 +82,12 @@ export async function createPolicyDomain(ctx: DomainContext, opts: PolicyDomainO
   const signer = signing ? createBundleSigner({ algorithm: signing.algorithm, key: signing.key, keyid: signing.keyid, scope: signing.scope }) : undefined
 
   const YAML_TYPES = ['application/x-yaml', 'application/yaml']
+  /**
+   * The `yaml` package parses about 2–4 ms per KiB on this machine, synchronously (JSON.parse: a few
+   * microseconds), so a YAML body near the general body limit would hold the event loop for
+   * seconds. 8 KiB keeps it to a few tens of milliseconds; larger documents go as JSON.
+   */
+  const YAML_MAX_BYTES = 8 * 1024
 
   async function routes(app: FastifyInstance) {
     await app.register(async (opa) => {
@@ -90,7 +96,7 @@ export async function createPolicyDomain(ctx: DomainContext, opts: PolicyDomainO
       // The body limit counts decompressed bytes, so a small bomb is refused like a large body.
       await opa.register(compress, { global: true, encodings: ['gzip'], threshold: 1024, requestEncodings: ['gzip'] })
       // OPA takes YAML wherever it takes JSON (data documents, decision input).
-      opa.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, body, done) => {
+      opa.addContentTypeParser(YAML_TYPES, { parseAs: 'string', bodyLimit: YAML_MAX_BYTES }, (_req, body, done) => {
         const parsed = parseYamlValue(body as string)
         if (parsed.ok) return done(null, parsed.value)
         const why = parsed.problem === 'depth' ? `nests collections more than ${parsed.detail} levels deep` : parsed.problem === 'syntax' ? `is not valid YAML (${parsed.detail})` : `has a value with no JSON equivalent at '/${parsed.detail}'`
