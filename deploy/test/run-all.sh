@@ -205,6 +205,17 @@ fi
 
 # ---- totals ------------------------------------------------------------------------------------
 stop_servers
+# The failing points of tap, each with the file it belongs to and its first diagnostic lines, so
+# the tail of a run (all that a CI summary may show) names what failed.
+if [[ -f $LOGS/tap.txt ]] && grep -qE '^ *not ok ' "$LOGS/tap.txt"; then
+  echo
+  log "failing tap points (from $LOGS/tap.txt):"
+  awk '
+    /^# Subtest: test\// { file = $3 }
+    /^ *not ok / { print "  " file ": " $0; diag = 12; next }
+    diag > 0 { print "      " $0; diag-- }
+  ' "$LOGS/tap.txt" | head -n 120
+fi
 echo
 printf '[dyad-test] %s\n' "${notes[@]}"
 log "time: ${timings[*]}"
