@@ -8,6 +8,9 @@
  * same): under a long store outage the log keeps the most recent decisions, which are the ones an
  * operator investigates. A failed write is retried with exponential backoff (from `intervalMs` up
  * to `maxBackoffMs`); the entries stay in the buffer meanwhile, so memory stays bounded by `limit`.
+ *
+ * An entry may stand for several items (the decision log buffers segments of events): `weight`
+ * says how many, and `limit`, the size and every count reported are in items.
  */
 export interface DecisionBufferOptions<T> {
   /**
@@ -15,8 +18,17 @@ export interface DecisionBufferOptions<T> {
    * is written again whole).
    */
   write(entries: T[]): Promise<void>
+  /** Most items held (summed weights); beyond it the oldest entries are dropped. */
   limit: number
+  /** Entries per write; a write starts early when this many wait. */
   batchSize: number
+  /** Items an entry stands for (default 1). */
+  weight?(entry: T): number
+  /**
+   * Called at the start of every flush (timer, explicit or at close): moves entries the caller is
+   * still assembling into the buffer with `add`, so that they are part of that flush.
+   */
+  collect?(): void
   intervalMs: number
   maxBackoffMs: number
   onWritten(count: number): void
@@ -26,7 +38,7 @@ export interface DecisionBufferOptions<T> {
 
 export interface DecisionBuffer<T> {
   add(entry: T): void
-  /** Entries waiting to be written (queued or being written). */
+  /** Items waiting to be written (queued or being written), in summed weights. */
   readonly size: number
   /**
    * Writes every entry added before the call, ignoring any backoff in progress. Resolves false when
@@ -45,11 +57,17 @@ export interface DecisionBuffer<T> {
 interface Pending<T> {
   seq: number
   entry: T
+  weight: number
 }
+
+const totalWeight = <T>(ps: Pending<T>[]) => ps.reduce((n, p) => n + p.weight, 0)
 
 export function createDecisionBuffer<T>(o: DecisionBufferOptions<T>): DecisionBuffer<T> {
   let queue: Pending<T>[] = []
   let writing: Pending<T>[] = []
+  /** Summed weights of `queue` and of `writing`. */
+  let queued = 0
+  let inFlight = 0
   let nextSeq = 0
   let running: Promise<boolean> | undefined
   let failures = 0
@@ -62,19 +80,27 @@ export function createDecisionBuffer<T>(o: DecisionBufferOptions<T>): DecisionBu
   timer.unref() // a pending log write must not keep a finished process alive; close() drains
 
   function dropOverflow() {
-    const excess = queue.length - o.limit
-    if (excess > 0) {
-      queue.splice(0, excess)
-      o.onDropped(excess, 'buffer_full')
+    let dropped = 0
+    let n = 0
+    while (n < queue.length && queued + inFlight > o.limit) {
+      queued -= queue[n].weight
+      dropped += queue[n].weight
+      n++
+    }
+    if (n > 0) {
+      queue.splice(0, n)
+      o.onDropped(dropped, 'buffer_full')
     }
   }
 
   async function writeBatch(): Promise<boolean> {
     writing = queue.splice(0, o.batchSize)
+    inFlight = totalWeight(writing)
+    queued -= inFlight
     let written = 0
     try {
       if (writing.length) await o.write(writing.map((p) => p.entry))
-      written = writing.length
+      written = inFlight
       failures = 0
       retryAt = 0
       return true
@@ -82,16 +108,20 @@ export function createDecisionBuffer<T>(o: DecisionBufferOptions<T>): DecisionBu
       failures++
       retryAt = Date.now() + Math.min(o.maxBackoffMs, o.intervalMs * 2 ** (failures - 1))
       o.onWriteFailure(err, failures)
-      queue = [...writing.slice(written), ...queue]
+      queue = [...writing, ...queue]
+      queued += inFlight
+      inFlight = 0
       dropOverflow()
       return false
     } finally {
       writing = []
+      inFlight = 0
       if (written) o.onWritten(written)
     }
   }
 
   async function flush(): Promise<boolean> {
+    if (!closed) o.collect?.()
     const last = nextSeq - 1
     for (;;) {
       const oldest = (writing[0] ?? queue[0])?.seq
@@ -107,8 +137,10 @@ export function createDecisionBuffer<T>(o: DecisionBufferOptions<T>): DecisionBu
 
   return {
     add(entry) {
-      if (closed) return o.onDropped(1, 'closed')
-      queue.push({ seq: nextSeq++, entry })
+      const weight = o.weight?.(entry) ?? 1
+      if (closed) return o.onDropped(weight, 'closed')
+      queue.push({ seq: nextSeq++, entry, weight })
+      queued += weight
       dropOverflow()
       if (queue.length >= o.batchSize && !scheduled && !running && !backingOff()) {
         scheduled = true
@@ -119,14 +151,15 @@ export function createDecisionBuffer<T>(o: DecisionBufferOptions<T>): DecisionBu
       }
     },
     get size() {
-      return queue.length + writing.length
+      return queued + inFlight
     },
     flush,
     async discard(match) {
       const drop = () => {
-        const before = queue.length
+        const before = queued
         queue = queue.filter((p) => !match(p.entry))
-        return before - queue.length
+        queued = totalWeight(queue)
+        return before - queued
       }
       let count = drop()
       if (running) {
@@ -137,11 +170,13 @@ export function createDecisionBuffer<T>(o: DecisionBufferOptions<T>): DecisionBu
       return count
     },
     async close() {
+      o.collect?.()
       closed = true
       clearInterval(timer)
       if (await flush()) return
-      const lost = queue.length
+      const lost = queued
       queue = []
+      queued = 0
       o.onDropped(lost, 'shutdown')
     },
   }

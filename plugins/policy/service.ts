@@ -4,7 +4,6 @@
  * to the key-value store after the candidate policy set compiles, so a bad upload never replaces
  * the good one.
  */
-import { randomUUID } from 'node:crypto'
 import { evaluate, RegoError, type BudgetOptions, type TraceEvent } from './rego/index.ts'
 import { fromJs, toJs, toJsonText, toJsonTexts, type Value } from './rego/value.ts'
 import type { CompiledPolicy } from './rego/index.ts'
@@ -64,6 +63,22 @@ export function dataRef(path: string[]): string {
   return 'data' + path.map((s) => `[${JSON.stringify(s)}]`).join('')
 }
 
+/**
+ * A decision-log event as JSON text, masked by the project's `data.system.log.mask` rules. Without
+ * rules (the common case) the result's text is spliced in as it is, not parsed and written again.
+ * (Inputs come from bodies the gateway bounds at 100 levels of nesting, well within what
+ * JSON.stringify can write.)
+ */
+function eventJson(compiled: CompiledProject, event: DecisionEvent, resultJson: string | undefined): string {
+  if (compiled.hasLogMask) {
+    if (resultJson !== undefined) event.result = JSON.parse(resultJson)
+    applyMask(compiled, event)
+    return JSON.stringify(event)
+  }
+  const text = JSON.stringify(event)
+  return resultJson === undefined ? text : `${text.slice(0, -1)},"result":${resultJson}}`
+}
+
 export interface PolicyServiceDeps {
   store: PolicyStore
   decisions: DecisionLog
@@ -117,21 +132,19 @@ export function createPolicyService(deps: PolicyServiceDeps) {
       failure = err
     }
     const evalNs = Number(process.hrtime.bigint() - started) - inputParseNs - (outcome?.queryCompileNs ?? 0)
-    const decisionId = randomUUID()
-    const event: DecisionEvent = {
-      decision_id: decisionId,
-      path: path.join('/'),
-      input: opts.input,
-      result: resultJson === undefined ? undefined : JSON.parse(resultJson),
-      revision: compiled.snapshot.revision,
-      timestamp: new Date().toISOString(),
-      dc: deps.dc,
-      subject: opts.subject,
-      metrics: { timer_rego_query_eval_ns: evalNs },
-      ...(failure ? { error: failure instanceof Error ? failure.message : String(failure) } : {}),
-    }
-    applyMask(compiled, event)
-    deps.decisions.record(projectId, event)
+    const decisionId = deps.decisions.record(projectId, (decisionId) =>
+      eventJson(compiled, {
+        decision_id: decisionId,
+        path: path.join('/'),
+        input: opts.input,
+        revision: compiled.snapshot.revision,
+        timestamp: new Date().toISOString(),
+        dc: deps.dc,
+        subject: opts.subject,
+        metrics: { timer_rego_query_eval_ns: evalNs },
+        ...(failure ? { error: failure instanceof Error ? failure.message : String(failure) } : {}),
+      }, resultJson),
+    )
     deps.onDecision?.(evalNs, failure !== undefined)
     if (failure) evalErrors(failure)
     return {

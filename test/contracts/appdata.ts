@@ -129,6 +129,18 @@ export async function appDataContract(t: Test, makeStore: MakeAppDataStore): Pro
     t.equal(await store.createMany(p, 'events', []), 0)
   })
 
+  await t.test('createMany takes bodies already serialised as JSON text, mixed with values', async (t) => {
+    const p = project()
+    const created = await store.createMany(p, 'events', [
+      { id: 'text', json: JSON.stringify({ n: 1, list: [1, 'two', { three: null }], text: 'é \u2028 "q"' }) },
+      { id: 'value', body: { n: 2 } },
+    ])
+    t.equal(created, 2)
+    t.strictSame((await store.get(p, 'events', 'text'))?.body, { n: 1, list: [1, 'two', { three: null }], text: 'é \u2028 "q"' })
+    t.strictSame((await store.get(p, 'events', 'value'))?.body, { n: 2 })
+    t.strictSame((await store.query(p, 'events', { where: { n: 1 } })).items.map((d) => d.id), ['text'], 'a serialised body is queryable like any other')
+  })
+
   await t.test('deleteCollection removes one collection of one project and nothing else', async (t) => {
     const [a, b] = [project(), project()]
     for (let i = 0; i < 105; i++) await store.create(a, 'logs', `d${i}`, { i })
@@ -206,6 +218,12 @@ export async function appDataContract(t: Test, makeStore: MakeAppDataStore): Pro
     const seen = [...first.items, ...rest].map((d) => d.id)
     t.equal(new Set(seen).size, 26, 'a document written between pages is neither lost nor repeated')
     t.equal(seen[seen.length - 1], 'zzz-late')
+
+    for (const order of ['asc', 'desc'] as const) {
+      const page = await store.query(p, 'items', { limit: 10, order })
+      const resumed = await store.query(p, 'items', { limit: 3, order, cursor: store.cursorAfter(page.items[4]) })
+      t.strictSame(resumed.items.map((d) => d.id), page.items.slice(5, 8).map((d) => d.id), `${order}: cursorAfter resumes right after the document`)
+    }
   })
 
   await t.test('limits: default 100, clamped to 1..1000', async (t) => {

@@ -3,7 +3,7 @@ import https from 'node:https'
 import { CosmosClient, type Container, type SqlParameter } from '@azure/cosmos'
 import type { AppDataStore, AppDocument } from '../ports/appdata.ts'
 import { AppDataErrors } from './errors.ts'
-import { normaliseQuery, toPage } from './query.ts'
+import { encodeCursor, normaliseQuery, toPage } from './query.ts'
 
 export interface CosmosAppDataOptions {
   endpoint: string
@@ -134,7 +134,8 @@ export function createCosmosAppData(opts: CosmosAppDataOptions): AppDataStore {
         await Promise.all(
           docs.slice(i, i + 20).map(async (d) => {
             try {
-              await c.items.create<StoredDoc>(stored(projectId, collection, d.id, d.body))
+              const body = 'json' in d ? (JSON.parse(d.json) as Record<string, unknown>) : d.body
+              await c.items.create<StoredDoc>(stored(projectId, collection, d.id, body))
               created++
             } catch (err) {
               if (statusOf(err) !== 409) throw err
@@ -241,6 +242,8 @@ export function createCosmosAppData(opts: CosmosAppDataOptions): AppDataStore {
       const { resources } = await c.items.query<StoredDoc>({ query, parameters }, { partitionKey: projectId }).fetchAll()
       return toPage(resources.map((d) => toDocument<Body>(d)), limit)
     },
+
+    cursorAfter: (doc) => encodeCursor({ updatedAt: doc.updatedAt, id: doc.id }),
 
     async ping() {
       const c = await container()

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { AppDataStore, AppDocument } from '../ports/appdata.ts'
 import type { SqlDatabase } from '../ports/sql.ts'
 import { AppDataErrors } from './errors.ts'
-import { normaliseQuery, toPage } from './query.ts'
+import { encodeCursor, normaliseQuery, toPage } from './query.ts'
 
 export interface SqlAppDataOptions {
   /** The shared SQL database (PGlite or Postgres) with migrations applied (0003_appdata). */
@@ -59,7 +59,7 @@ export function createSqlAppData({ db }: SqlAppDataOptions): AppDataStore {
         `INSERT INTO app_documents (${COLUMNS})
          SELECT $1, $2, d.id, d.body::jsonb, d.etag, now() FROM unnest($3::text[], $4::text[], $5::text[]) AS d(id, body, etag)
          ON CONFLICT (project_id, collection, id) DO NOTHING`,
-        [projectId, collection, docs.map((d) => d.id), docs.map((d) => JSON.stringify(d.body)), docs.map(() => randomUUID())],
+        [projectId, collection, docs.map((d) => d.id), docs.map((d) => ('json' in d ? d.json : JSON.stringify(d.body))), docs.map(() => randomUUID())],
       )
       return res.rowCount
     },
@@ -135,6 +135,8 @@ export function createSqlAppData({ db }: SqlAppDataOptions): AppDataStore {
       const res = await db.query<Row>(sql, params)
       return toPage(res.rows.map((r) => toDocument<Body>(r)), limit)
     },
+
+    cursorAfter: (doc) => encodeCursor({ updatedAt: doc.updatedAt, id: doc.id }),
 
     ping: () => db.ping(),
 

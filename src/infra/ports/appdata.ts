@@ -17,6 +17,9 @@ export interface AppDocument<Body = Record<string, unknown>> {
   updatedAt: string
 }
 
+/** A document to create: its body as a value, or as the text of a JSON object. */
+export type NewDocument = { id: string; body: Record<string, unknown> } | { id: string; json: string }
+
 export interface AppDataQuery {
   /** Equality filters on top-level body fields (string, number or boolean values). */
   where?: Record<string, string | number | boolean>
@@ -39,9 +42,10 @@ export interface AppDataStore {
   /**
    * Creates many documents of one collection in as few round trips as the backend allows (batched
    * writers such as the decision log). Ids that already exist are left as they are, so a retried
-   * batch is harmless; returns how many were created.
+   * batch is harmless; returns how many were created. A document may come as `json`, its body
+   * already serialised (a JSON object's text), from writers that serialise when they buffer.
    */
-  createMany(projectId: string, collection: string, docs: ReadonlyArray<{ id: string; body: Record<string, unknown> }>): Promise<number>
+  createMany(projectId: string, collection: string, docs: ReadonlyArray<NewDocument>): Promise<number>
   put<Body extends Record<string, unknown>>(
     projectId: string,
     collection: string,
@@ -54,6 +58,12 @@ export interface AppDataStore {
   /** Deletes every document of one collection of a project (the project is being deleted); returns how many. */
   deleteCollection(projectId: string, collection: string): Promise<number>
   query<Body = Record<string, unknown>>(projectId: string, collection: string, q?: AppDataQuery): Promise<AppDataPage<Body>>
+  /**
+   * The cursor of a page that would have ended with `doc` (one returned by `query`): the next page
+   * from it starts right after `doc`, in the order asked for then. For readers that stop in the middle
+   * of a page.
+   */
+  cursorAfter(doc: AppDocument<unknown>): string
   ping(): Promise<void>
   close(): Promise<void>
 }

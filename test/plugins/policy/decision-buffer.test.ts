@@ -160,3 +160,24 @@ t.test('discard drops matching entries, also those of a failing batch in flight'
   t.equal(await buffer.flush(), true)
   t.same(stored, [2, 4], 'the others are written, in order')
 })
+
+t.test('weights: the limit, the size and every count are in items; collect joins each flush', async (t) => {
+  const pending: number[] = []
+  // An entry n stands for n items.
+  const h = harness(t, { limit: 10, weight: (n) => n, collect: () => pending.splice(0).forEach((n) => h.buffer.add(n)) })
+  h.buffer.add(4)
+  h.buffer.add(3)
+  t.equal(h.buffer.size, 7, 'the size sums the weights')
+  h.buffer.add(5)
+  t.same(h.dropped, { buffer_full: 4 }, 'the oldest entry went, counted as its 4 items')
+  t.equal(h.buffer.size, 8)
+  pending.push(2)
+  t.equal(await h.buffer.flush(), true)
+  t.same(h.stored, [3, 5, 2], 'what collect added is part of the flush')
+  t.equal(h.state.written, 10)
+  h.state.failing = true
+  pending.push(6)
+  t.equal(await h.buffer.flush(), false)
+  t.equal(h.buffer.size, 6, 'a failed write keeps its items')
+  t.same(await h.buffer.discard((n) => n === 6), 6, 'discard counts items')
+})
