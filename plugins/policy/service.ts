@@ -63,6 +63,17 @@ export function dataRef(path: string[]): string {
   return 'data' + path.map((s) => `[${JSON.stringify(s)}]`).join('')
 }
 
+/** dataRef for decisions, remembered by the path's text (bounded: callers choose their paths). */
+const decisionRefs = new Map<string, string>()
+function decisionRef(path: string[], joined: string): string {
+  let ref = decisionRefs.get(joined)
+  if (ref === undefined) {
+    if (decisionRefs.size >= MAX_CACHED_QUERIES) decisionRefs.clear()
+    decisionRefs.set(joined, (ref = dataRef(path)))
+  }
+  return ref
+}
+
 /**
  * A decision-log event as JSON text, masked by the project's `data.system.log.mask` rules. Without
  * rules (the common case) the result's text is spliced in as it is, not parsed and written again.
@@ -114,11 +125,14 @@ export function createPolicyService(deps: PolicyServiceDeps) {
     let resultJson: string | undefined
     let failure: unknown
     let inputParseNs = 0
+    const joined = path.join('/')
+    // Not `joined` as the memo's key: a segment may hold a '/' (a decoded `%2F`).
+    const refKey = JSON.stringify(path)
     try {
       const input = opts.input === undefined ? undefined : fromJs(opts.input)
       inputParseNs = Number(process.hrtime.bigint() - started)
       outcome = evaluate(compiled.policy, {
-        path: dataRef(path),
+        path: decisionRef(path, refKey),
         input,
         data: compiled.data,
         strict: opts.strict,
@@ -135,7 +149,7 @@ export function createPolicyService(deps: PolicyServiceDeps) {
     const decisionId = deps.decisions.record(projectId, (decisionId) =>
       eventJson(compiled, {
         decision_id: decisionId,
-        path: path.join('/'),
+        path: joined,
         input: opts.input,
         revision: compiled.snapshot.revision,
         timestamp: new Date().toISOString(),

@@ -41,8 +41,21 @@ export const decisionResponse = {
 } as const
 
 /** `a/b/c` (URL path) -> segments; empty for the root. Rejects empty segments like `a//b`. */
+/** Paths already split, by their text: a decision path is the same on most requests. Bounded. */
+const splitPaths = new Map<string, readonly string[]>()
+const MAX_SPLIT_PATHS = 1000
+
 export function pathSegments(wildcard: string | undefined): string[] {
   if (!wildcard) return []
+  const known = splitPaths.get(wildcard)
+  if (known) return [...known]
+  const segs = splitPath(wildcard)
+  if (splitPaths.size >= MAX_SPLIT_PATHS) splitPaths.clear()
+  splitPaths.set(wildcard, segs)
+  return [...segs]
+}
+
+function splitPath(wildcard: string): string[] {
   let segs: string[]
   try {
     segs = wildcard.replace(/\/+$/, '').split('/').map((s) => decodeURIComponent(s))
