@@ -50,6 +50,9 @@ function withErrors(err: DyadError, errors?: OpaErrorItem[]): DyadError {
 
 export const PolicyErrors = {
   compile: (errors: OpaErrorItem[]) => withErrors(OpaErrors.invalidParameter('error(s) occurred while compiling module(s)'), errors),
+  /** A query of the Query API that does not parse or compile, with OPA's message for each phase. */
+  query: (errors: OpaErrorItem[]) =>
+    withErrors(OpaErrors.invalidParameter(`error(s) occurred while ${errors.every((e) => e.code === 'rego_parse_error') ? 'parsing' : 'compiling'} query`), errors),
   invalidParameter: (message: string) => OpaErrors.invalidParameter(message),
   notFound: (message: string) => OpaErrors.resourceNotFound(message),
   evaluation: (errors: OpaErrorItem[]) => withErrors(PolicyErrorKinds.evaluation(errors[0]?.message ?? 'policy evaluation failed'), errors),

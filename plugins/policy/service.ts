@@ -260,9 +260,11 @@ export function createPolicyService(deps: PolicyServiceDeps) {
         let i = 0
         return '[' + bindings.map((b) => '{' + Object.keys(b).map((k) => `${JSON.stringify(k)}:${texts[i++]}`).join(',') + '}').join(',') + ']'
       } catch (err) {
+        // Parse and compile errors (rego_*) as OPA answers them, with their list; an evaluation
+        // error (eval_*: a conflict, a budget) names its kind in the message.
+        const errors = err instanceof RegoError ? (err.code.startsWith('rego_') ? [err] : undefined) : (err as { errors?: RegoError[] }).errors
+        if (Array.isArray(errors)) throw PolicyErrors.query(errors.map((e) => e.toJSON()))
         if (err instanceof RegoError) throw PolicyErrors.invalidParameter(`${err.code}: ${err.detail}`)
-        const errors = (err as { errors?: RegoError[] }).errors
-        if (Array.isArray(errors)) throw PolicyErrors.compile(errors.map((e) => e.toJSON()))
         throw err
       }
     },

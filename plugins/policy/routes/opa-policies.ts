@@ -59,7 +59,9 @@ export async function opaPolicyRoutes(app: FastifyInstance, { service }: { servi
   const queryResult = { 200: { type: 'object', properties: { result: { type: 'array', items: { type: 'object', additionalProperties: true } } } } }
   const runQuery = async (projectId: string, query: string, input: unknown, pretty: boolean | undefined, reply: any) => {
     const json = await service.query(projectId, query, input, false)
-    const body = `{"result":${json}}`
+    // OPA omits `result` when the query is undefined (no solution): `{}`, not `{"result": []}`. A
+    // solution without bindings (`1 == 1`) is still `[{}]`.
+    const body = json === '[]' ? '{}' : `{"result":${json}}`
     return reply.type('application/json; charset=utf-8').send(pretty ? indentJson(body) : body)
   }
   const pretty = { type: 'boolean', description: 'Indented JSON (bare `?pretty` or `=true`, as OPA reads it).' } as const

@@ -91,6 +91,17 @@ t.test('the official OPA client evaluates decisions; policies and data are manag
   // Query API.
   const q = await (await http('POST', '/v1/query', JSON.stringify({ query: 'data.user_roles[u][_] = "admin"' }))).json()
   t.same(q.result, [{ u: 'alice' }])
+  // OPA's answers for a query without bindings and for an undefined one.
+  t.same(await (await http('POST', '/v1/query', JSON.stringify({ query: '1 == 1' }))).json(), { result: [{}] })
+  t.same(await (await http('POST', '/v1/query', JSON.stringify({ query: '1 == 2' }))).json(), {}, 'undefined: no result key')
+  t.same(await (await http('GET', `/v1/query?q=${encodeURIComponent('data.user_roles.nobody')}`)).json(), {})
+  // Parse and compile errors as OPA gives them: invalid_parameter, a message per phase, the list.
+  const parse = await http('POST', '/v1/query', JSON.stringify({ query: 'x := [1,' }))
+  t.equal(parse.status, 400)
+  t.match(await parse.json(), { code: 'invalid_parameter', message: 'error(s) occurred while parsing query', errors: [{ code: 'rego_parse_error' }] })
+  const unsafe = await http('POST', '/v1/query', JSON.stringify({ query: 'x := y' }))
+  t.equal(unsafe.status, 400)
+  t.match(await unsafe.json(), { code: 'invalid_parameter', message: 'error(s) occurred while compiling query', errors: [{ code: /^rego_/ }] })
 
   // Deleting the policy.
   t.equal((await http('DELETE', '/v1/policies/app/rbac.rego')).status, 200)
