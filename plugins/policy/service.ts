@@ -63,13 +63,13 @@ export function dataRef(path: string[]): string {
   return 'data' + path.map((s) => `[${JSON.stringify(s)}]`).join('')
 }
 
-/** dataRef for decisions, remembered by the path's text (bounded: callers choose their paths). */
+/** dataRef for decisions, remembered by `key`, the path as JSON (bounded: callers choose their paths). */
 const decisionRefs = new Map<string, string>()
-function decisionRef(path: string[], joined: string): string {
-  let ref = decisionRefs.get(joined)
+function decisionRef(path: string[], key: string): string {
+  let ref = decisionRefs.get(key)
   if (ref === undefined) {
     if (decisionRefs.size >= MAX_CACHED_QUERIES) decisionRefs.clear()
-    decisionRefs.set(joined, (ref = dataRef(path)))
+    decisionRefs.set(key, (ref = dataRef(path)))
   }
   return ref
 }

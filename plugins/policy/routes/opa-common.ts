@@ -40,11 +40,11 @@ export const decisionResponse = {
   },
 } as const
 
-/** `a/b/c` (URL path) -> segments; empty for the root. Rejects empty segments like `a//b`. */
 /** Paths already split, by their text: a decision path is the same on most requests. Bounded. */
 const splitPaths = new Map<string, readonly string[]>()
 const MAX_SPLIT_PATHS = 1000
 
+/** `a/b/c` (URL path) -> segments; empty for the root. Rejects empty segments like `a//b`. */
 export function pathSegments(wildcard: string | undefined): string[] {
   if (!wildcard) return []
   const known = splitPaths.get(wildcard)
