@@ -3,6 +3,7 @@
  * configuration, builds each domain's service on them, and registers the gateway layer and the
  * domain plugins. It never listens (server.ts does), so tests build the app and use `inject`.
  */
+import { DYAD_VERSION } from './shared/version.ts'
 import Fastify, { type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -131,7 +132,7 @@ export async function buildApp(opts: BuildOptions): Promise<DyadApp> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Dyad', version: '0.1.0', description: 'Dyad platform API: platform core, cms, policy and rag.' },
+      info: { title: 'Dyad', version: DYAD_VERSION, description: 'Dyad platform API: platform core, cms, policy and rag.' },
       components: {
         securitySchemes: SECURITY_SCHEMES,
       },

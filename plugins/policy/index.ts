@@ -24,6 +24,8 @@ import { bundleRoutes } from './routes/bundles.ts'
 import { decisionRoutes } from './routes/decisions.ts'
 import { opaDataRoutes } from './routes/opa-data.ts'
 import { opaPolicyRoutes } from './routes/opa-policies.ts'
+import { opaConfigRoutes } from './routes/opa-config.ts'
+import { DYAD_VERSION } from '../../src/shared/version.ts'
 import { opaCompileRoutes } from './routes/opa-compile.ts'
 import type { FilterCompiler } from '../../src/contracts/filter.ts'
 
@@ -105,6 +107,7 @@ export async function createPolicyDomain(ctx: DomainContext, opts: PolicyDomainO
       await opa.register(opaDataRoutes, { service })
       await opa.register(opaPolicyRoutes, { service })
       await opa.register(opaCompileRoutes, { service })
+      await opa.register(opaConfigRoutes, { store, dc: config.dc, version: DYAD_VERSION })
     })
     await app.register(decisionRoutes, { decisions })
     await app.register(bundleRoutes, { service, store, maxBundleBytes: config.policy.maxBundleBytes, ...(signer ? { signer } : {}) })
