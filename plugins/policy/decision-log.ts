@@ -112,11 +112,15 @@ const READ_DOCUMENTS = 20
  */
 const SCAN_EVENTS = 20_000
 
-/** Where a listing goes on: in the document `doc` (read from `after`), past its newest `skip` events. */
+/**
+ * Where a listing goes on: in the document `doc` (read from `after`), past its newest `skip` events.
+ * `seek`: documents before `doc` are passed over until it is found (a page cut while looking for it).
+ */
 interface Position {
   after?: string
   doc?: string
   skip?: number
+  seek?: boolean
 }
 
 function encodePosition(p: Position): string {
@@ -133,7 +137,8 @@ function decodePosition(cursor: string): Position {
   const ok =
     p !== null && typeof p === 'object' && !Array.isArray(p) &&
     ['after', 'doc'].every((k) => (p as Record<string, unknown>)[k] === undefined || typeof (p as Record<string, unknown>)[k] === 'string') &&
-    ((p as Position).skip === undefined || (Number.isSafeInteger((p as Position).skip) && (p as Position).skip! >= 0))
+    ((p as Position).skip === undefined || (Number.isSafeInteger((p as Position).skip) && (p as Position).skip! >= 0)) &&
+    ((p as Position).seek === undefined || typeof (p as Position).seek === 'boolean')
   if (!ok) throw AppDataErrors.invalidCursor()
   return p as Position
 }
@@ -277,8 +282,11 @@ export function createDecisionLog(opts: DecisionLogOptions) {
       await buffer.flush()
       const items: DecisionEvent[] = []
       // `resume` is the document to go on in; until it is reached, newer documents (written after
-      // a first page was read) are passed over: they sort before that page.
+      // a first page was read) are passed over: they sort before that page. They count towards
+      // the request's scan bound like any other, so a cursor naming a missing document cannot
+      // make one request read the whole log.
       let resume = from.doc
+      const seeking = from.after === undefined || from.seek === true
       let skip = from.skip ?? 0
       let cursor = from.after
       let scanned = 0
@@ -287,8 +295,10 @@ export function createDecisionLog(opts: DecisionLogOptions) {
         let before = cursor
         for (const doc of page.items) {
           if (resume !== undefined) {
-            if (doc.id !== resume && from.after === undefined) {
+            if (doc.id !== resume && seeking) {
+              scanned += eventsOf(doc).length
               before = appData.cursorAfter(doc)
+              if (scanned >= scanEvents) return { items, nextCursor: encodePosition({ after: before, doc: resume, skip, seek: true }) }
               continue
             }
             if (doc.id !== resume) skip = 0 // the document is gone: go on from the next one

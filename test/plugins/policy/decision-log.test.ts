@@ -235,11 +235,25 @@ t.test('a listing looks at a bounded number of events per request and says where
   t.same(pages.flat().map((e) => e.decision_id), [wanted], 'following it finds the event')
 })
 
+t.test('a cursor naming a document that is not there is bounded by the scan limit too', async (t) => {
+  const { appData } = store()
+  const log = createDecisionLog({ appData, metrics: createMetricsRegistry({ dc: 'dc1' }), log: silent, segmentEvents: 10, scanEvents: 25 })
+  t.teardown(() => log.close())
+  const p = project()
+  for (let i = 0; i < 60; i++) log.record(p, (id) => event(id))
+  const cursor = Buffer.from(JSON.stringify({ doc: 'no-such-document', skip: 0 })).toString('base64url')
+  const page = await log.query(p, { cursor })
+  t.same(page.items, [], 'nothing listed while looking for it')
+  t.type(page.nextCursor, 'string', 'a cursor to go on looking')
+  const pages = await listAll(log, p, {})
+  t.equal(pages.flat().length, 60, 'an ordinary listing still lists every event')
+})
+
 t.test('a malformed cursor is a 400 APPDATA_INVALID_CURSOR', async (t) => {
   const { appData } = store()
   const log = createDecisionLog({ appData, metrics: createMetricsRegistry({ dc: 'dc1' }), log: silent })
   t.teardown(() => log.close())
-  for (const cursor of ['%%%', Buffer.from('[1,2]').toString('base64url'), Buffer.from('{"skip":-1}').toString('base64url'), Buffer.from('{"after":7}').toString('base64url')]) {
+  for (const cursor of ['%%%', Buffer.from('[1,2]').toString('base64url'), Buffer.from('{"skip":-1}').toString('base64url'), Buffer.from('{"after":7}').toString('base64url'), Buffer.from('{"seek":1}').toString('base64url')]) {
     await t.rejects(log.query(project(), { cursor }), { code: 'APPDATA_INVALID_CURSOR', statusCode: 400 }, cursor)
   }
 })
