@@ -6,6 +6,9 @@ import { watchEtcd } from './etcd-watch.ts'
 import { KvErrors } from './errors.ts'
 import { checkLimit, checkTtl } from './validate.ts'
 
+/** Longest wait between attempts to reconnect a broken watch stream. */
+const WATCH_RECONNECT_MAX_MS = 2_000
+
 export interface EtcdKvOptions {
   /** Client URLs of the cluster's members, e.g. `http://etcd-dc1-a:2379`. */
   endpoints: string[]
@@ -28,9 +31,6 @@ export interface EtcdKvOptions {
  * the caller decides, usually by re-reading or retrying a guarded txn. The per-host circuit breaker
  * stays at etcd3's default: it only skips members whose circuit is open, before the request is sent.
  */
-/** Longest wait between attempts to reconnect a broken watch stream. */
-const WATCH_RECONNECT_MAX_MS = 2_000
-
 export function createEtcdKv(opts: EtcdKvOptions): KvStore {
   const callTimeoutMs = opts.callTimeoutMs ?? 5_000
   const space = new EtcdKeySpace(opts.namespace)
